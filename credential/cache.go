@@ -1,0 +1,121 @@
+package credential
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+)
+
+const (
+	refreshMargin   = 5 * time.Minute
+	minRefreshDelay = 30 * time.Second
+)
+
+// fetchFunc asks an identity endpoint for a token for one resource.
+type fetchFunc func(ctx context.Context, resource string) (azcore.AccessToken, error)
+
+// tokenCache keeps one token per resource, lets one fetch per resource run
+// at a time (concurrent callers wait for it) and decides when to refresh.
+// Every credential in this package shares it, so the rules live in one place.
+type tokenCache struct {
+	now   func() time.Time
+	fetch fetchFunc
+
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	tok       azcore.AccessToken
+	refreshAt time.Time // no new fetch before this while tok is valid
+	inflight  *fetchCall
+}
+
+type fetchCall struct {
+	done chan struct{}
+	tok  azcore.AccessToken
+	err  error
+}
+
+func newTokenCache(now func() time.Time, fetch fetchFunc) *tokenCache {
+	if now == nil {
+		now = time.Now
+	}
+	return &tokenCache{now: now, fetch: fetch, entries: map[string]*cacheEntry{}}
+}
+
+// refreshTime is when a token should be renewed: 5 minutes before expiry,
+// or at half its lifetime when that comes sooner (short-lived tokens).
+func refreshTime(now, expires time.Time) time.Time {
+	margin := refreshMargin
+	if half := expires.Sub(now) / 2; half < margin {
+		margin = half
+	}
+	return expires.Add(-margin)
+}
+
+func (c *tokenCache) get(ctx context.Context, resource string) (azcore.AccessToken, error) {
+	c.mu.Lock()
+	e := c.entries[resource]
+	if e == nil {
+		e = &cacheEntry{}
+		c.entries[resource] = e
+	}
+	now := c.now()
+	valid := e.tok.Token != "" && now.Before(e.tok.ExpiresOn)
+	if valid && (now.Before(e.refreshAt) || e.inflight != nil) {
+		// Fresh enough, or someone is already refreshing: the cached token
+		// still works, so nobody waits.
+		tok := e.tok
+		c.mu.Unlock()
+		return tok, nil
+	}
+	call := e.inflight
+	leader := call == nil
+	if leader {
+		call = &fetchCall{done: make(chan struct{})}
+		e.inflight = call
+	}
+	c.mu.Unlock()
+
+	if leader {
+		tok, err := c.fetch(ctx, resource)
+		c.mu.Lock()
+		now := c.now()
+		switch {
+		case err == nil && valid && tok.Token == e.tok.Token:
+			// The endpoint handed back its own cached token: keep it and
+			// ask again in minRefreshDelay (set below), not sooner.
+			e.refreshAt = now
+		case err == nil:
+			e.tok = tok
+			e.refreshAt = refreshTime(now, tok.ExpiresOn)
+		case valid:
+			// The endpoint failed but the old token still works: use it.
+			tok, err = e.tok, nil
+		}
+		// The endpoint may hand back its own cached token with the same
+		// expiry; never ask again sooner than minRefreshDelay.
+		if e.refreshAt.Before(now.Add(minRefreshDelay)) {
+			e.refreshAt = now.Add(minRefreshDelay)
+		}
+		e.tok.RefreshOn = e.refreshAt
+		if err == nil {
+			tok.RefreshOn = e.refreshAt
+		}
+		e.inflight = nil
+		call.tok, call.err = tok, err
+		c.mu.Unlock()
+		close(call.done)
+		return tok, err
+	}
+
+	select {
+	case <-call.done:
+		return call.tok, call.err
+	case <-ctx.Done():
+		return azcore.AccessToken{}, ctx.Err()
+	}
+}

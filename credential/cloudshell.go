@@ -1,0 +1,124 @@
+package credential
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// DefaultCloudShellEndpoint is where Cloud Shell serves tokens when
+// MSI_ENDPOINT says nothing else.
+const DefaultCloudShellEndpoint = "http://localhost:50342/oauth2/token"
+
+// CloudShellOptions configures NewCloudShell. A nil *CloudShellOptions is
+// the same as the zero value.
+type CloudShellOptions struct {
+	// Endpoint is the token endpoint; empty means DefaultCloudShellEndpoint.
+	Endpoint string
+	// Transport sends the requests; nil means a proxy-free clone of
+	// http.DefaultTransport.
+	Transport http.RoundTripper
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Log receives diagnostics (never tokens); nil discards them.
+	Log func(format string, args ...any)
+	// RetryDelay is the first backoff delay; zero means 500ms.
+	RetryDelay time.Duration
+	// MaxAttempts bounds attempts per request; zero means 5.
+	MaxAttempts int
+}
+
+// CloudShell gets tokens from the Azure Cloud Shell managed-identity
+// endpoint: POST with "Metadata: true" and a form body "resource=…".
+type CloudShell struct {
+	endpoint string
+	ic       *identityClient
+	cache    *tokenCache
+}
+
+var _ azcore.TokenCredential = (*CloudShell)(nil)
+
+// NewCloudShell returns a Cloud Shell credential. A malformed endpoint is
+// an error of kind KindUsage.
+func NewCloudShell(opts *CloudShellOptions) (*CloudShell, error) {
+	var o CloudShellOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Endpoint == "" {
+		o.Endpoint = DefaultCloudShellEndpoint
+	}
+	if err := checkEndpoint("MSI_ENDPOINT", o.Endpoint); err != nil {
+		return nil, err
+	}
+	ic := newIdentity("CloudShell", o.Transport, o.Now, o.Log, o.RetryDelay, o.MaxAttempts)
+	c := &CloudShell{endpoint: o.Endpoint, ic: ic}
+	c.cache = newTokenCache(ic.now, c.fetch)
+	return c, nil
+}
+
+func newIdentity(name string, rt http.RoundTripper, now func() time.Time, log func(string, ...any), delay time.Duration, attempts int) *identityClient {
+	if now == nil {
+		now = time.Now
+	}
+	rp := defaultRetryPolicy()
+	if delay > 0 {
+		rp.BaseDelay = delay
+		rp.MaxDelay = max(rp.MaxDelay/rp.BaseDelay, 1) * delay
+	}
+	if attempts > 0 {
+		rp.MaxAttempts = attempts
+	}
+	return &identityClient{name: name, client: newIdentityHTTPClient(rt), now: now, retry: rp, log: log}
+}
+
+// checkEndpoint refuses an endpoint that is no absolute http(s) URL, naming
+// the variable it came from.
+func checkEndpoint(variable, endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
+	}
+	return &Error{Kind: KindUsage,
+		Msg:  fmt.Sprintf("%s=%q is not an http(s) URL", variable, endpoint),
+		Hint: fmt.Sprintf("unset %s or set it to a URL such as %s", variable, DefaultCloudShellEndpoint)}
+}
+
+// GetToken implements azcore.TokenCredential.
+func (c *CloudShell) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	resource, err := scopeToResource(c.ic.name, opts.Scopes)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	return c.cache.get(ctx, resource)
+}
+
+func (c *CloudShell) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
+	body := url.Values{"resource": {resource}}.Encode()
+	return c.ic.do(ctx, c.endpoint, resource, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Metadata", "true")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return req, nil
+	})
+}
+
+// scopeToResource maps the one scope azcore asks for to the resource the
+// managed-identity endpoints want: "https://vault.azure.net/.default" →
+// "https://vault.azure.net".
+func scopeToResource(name string, scopes []string) (string, error) {
+	if len(scopes) != 1 {
+		return "", &Error{Credential: name, Kind: KindAuth,
+			Msg: fmt.Sprintf("%s: managed-identity endpoints take exactly one scope, got %d", name, len(scopes))}
+	}
+	return strings.TrimSuffix(scopes[0], "/.default"), nil
+}
