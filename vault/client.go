@@ -1,0 +1,244 @@
+package vault
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+)
+
+// Endpoints maps vault names to base URLs (AKV_VAULT_ENDPOINTS) and knows
+// the cloud's DNS suffix.
+type Endpoints struct {
+	Suffix string            // e.g. vault.azure.net
+	Map    map[string]string // name → https://host[:port]
+}
+
+// ParseEndpointMap reads "name=https://host:port,other=https://…".
+func ParseEndpointMap(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, u, ok := strings.Cut(pair, "=")
+		pu, err := url.Parse(u)
+		if !ok || !vaultNameRE.MatchString(name) || err != nil || pu.Scheme != "https" || pu.Host == "" {
+			return nil, usageErr(fmt.Sprintf("AKV_VAULT_ENDPOINTS: bad entry %q", pair),
+				"want name=https://host[:port], comma-separated")
+		}
+		m[strings.ToLower(name)] = strings.TrimSuffix(u, "/")
+	}
+	return m, nil
+}
+
+// URL is the base URL requests for r go to: the mapped endpoint for its
+// vault name, else its own host, else NAME.SUFFIX.
+func (e Endpoints) URL(r Ref) string {
+	if r.Vault != "" {
+		if u, ok := e.Map[strings.ToLower(r.Vault)]; ok {
+			return u
+		}
+	}
+	if r.Host != "" {
+		return "https://" + r.Host
+	}
+	suffix := e.Suffix
+	if suffix == "" {
+		suffix = cloudSuffixes["public"]
+	}
+	return "https://" + strings.ToLower(r.Vault) + "." + suffix
+}
+
+// NewHTTPClient is the one transport every vault client shares: proxy from
+// the environment, HTTP/2, a keep-alive pool as deep as the concurrency,
+// and the system roots plus the PEM file caFile (when not empty).
+func NewHTTPClient(caFile string, concurrency int) (*http.Client, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ForceAttemptHTTP2 = true
+	t.MaxIdleConnsPerHost = max(concurrency, 2)
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, usageErr(fmt.Sprintf("AKV_CA_FILE: %v", err), "")
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageErr(fmt.Sprintf("AKV_CA_FILE %s holds no PEM certificate", caFile), "")
+		}
+		t.TLSClientConfig.RootCAs = pool
+	}
+	return &http.Client{Transport: t}, nil
+}
+
+// Options configures New.
+type Options struct {
+	Credential  azcore.TokenCredential
+	HTTPClient  *http.Client // nil means NewHTTPClient("", Concurrency)
+	Endpoints   Endpoints
+	Concurrency int                  // parallel requests; zero means 16
+	Log         func(string, ...any) // diagnostics, never values
+	MaxRetries  int                  // per request on 429/5xx; zero means 4
+}
+
+// Client fetches secrets from any number of vaults.
+type Client struct {
+	opts Options
+	sem  chan struct{}
+
+	mu     sync.Mutex
+	vaults map[string]*vaultClient // by base URL
+}
+
+// New returns a Client. It makes no request.
+func New(o Options) (*Client, error) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 4
+	}
+	if o.HTTPClient == nil {
+		c, err := NewHTTPClient("", o.Concurrency)
+		if err != nil {
+			return nil, err
+		}
+		o.HTTPClient = c
+	}
+	if o.Log == nil {
+		o.Log = func(string, ...any) {}
+	}
+	return &Client{opts: o, sem: make(chan struct{}, o.Concurrency), vaults: map[string]*vaultClient{}}, nil
+}
+
+// vaultClient is one vault's azsecrets client plus the gate that holds
+// every request but the first until the first has answered the challenge:
+// azsecrets sends each request unauthenticated until it has seen one, so
+// a cold fan-out would cost one challenge and token lookup per request.
+type vaultClient struct {
+	label string
+	sc    *azsecrets.Client
+
+	once     sync.Once
+	first    bool
+	ready    chan struct{} // closed once a token was handed out or the first request ended
+	doneOnce sync.Once
+	authErr  error // set before ready closes when the first request failed to authenticate
+}
+
+func (v *vaultClient) markReady(authErr error) {
+	v.doneOnce.Do(func() {
+		v.authErr = authErr
+		close(v.ready)
+	})
+}
+
+// gatedCredential tells the vault's gate when the challenge has been
+// answered: the bearer policy asks for a token only after it parsed it.
+type gatedCredential struct {
+	inner azcore.TokenCredential
+	v     *vaultClient
+}
+
+func (g gatedCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tok, err := g.inner.GetToken(ctx, o)
+	if err == nil {
+		g.v.markReady(nil)
+	}
+	return tok, err
+}
+
+func (c *Client) vault(r Ref) (*vaultClient, error) {
+	base := c.opts.Endpoints.URL(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.vaults[base]; ok {
+		return v, nil
+	}
+	v := &vaultClient{label: r.VaultLabel(), ready: make(chan struct{})}
+	u, _ := url.Parse(base)
+	opts := &azsecrets.ClientOptions{
+		ClientOptions: azcore.ClientOptions{
+			Transport: c.opts.HTTPClient,
+			Retry: policy.RetryOptions{MaxRetries: int32(c.opts.MaxRetries), RetryDelay: 500 * time.Millisecond,
+				MaxRetryDelay: 8 * time.Second},
+			Telemetry: policy.TelemetryOptions{ApplicationID: "akv"},
+		},
+		// Verification stays on for real vaults; an emulator or a private
+		// endpoint on loopback cannot share the challenge's DNS suffix.
+		DisableChallengeResourceVerification: isLoopback(u.Hostname()),
+	}
+	sc, err := azsecrets.NewClient(base, gatedCredential{inner: c.opts.Credential, v: v}, opts)
+	if err != nil {
+		return nil, &Error{Kind: KindUsage, Op: "vault " + v.label, Msg: err.Error()}
+	}
+	v.sc = sc
+	c.vaults[base] = v
+	c.opts.Log("vault %s: endpoint %s", v.label, base)
+	return v, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// enter lets the vault's first request through at once and holds the
+// others until it has a token; it returns the first request's auth error
+// when there is one, so a dead identity endpoint is asked once, not once
+// per secret.
+func (v *vaultClient) enter(ctx context.Context) (first bool, err error) {
+	v.once.Do(func() { first = true })
+	if first {
+		return true, nil
+	}
+	select {
+	case <-v.ready:
+		return false, v.authErr
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// leave ends the first request: whatever happened, the others may go.
+func (v *vaultClient) leave(first bool, err error) {
+	if !first {
+		return
+	}
+	if err != nil && KindOf(err) == KindAuth {
+		v.markReady(err)
+		return
+	}
+	v.markReady(nil)
+}
+
+// acquire takes a concurrency slot.
+func (c *Client) acquire(ctx context.Context) error {
+	select {
+	case c.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) release() { <-c.sem }

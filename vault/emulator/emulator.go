@@ -1,0 +1,213 @@
+package emulator
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures Start. The zero value serves the demo set in a vault
+// named "demo" on random ports.
+type Options struct {
+	Addr            string          // vault listen address; "" means 127.0.0.1:0
+	MSIAddr         string          // token endpoint address; "" means next to Addr, else random
+	Names           []string        // vault names; nil means ["demo"]
+	Seeds           map[string]Seed // nil means DemoSeeds()
+	Latency         time.Duration   // added to every Key Vault request
+	Throttle        int             // Key Vault requests per second per vault before 429
+	TokenLifetime   time.Duration   // zero means 1h
+	MSIFail         int             // first N token requests answer 503
+	MSIExpiryFormat string          // one of ExpiryFormats; "" means unixstr
+	Tenant          string          // tenant id in tokens and challenges
+	ObjectID        string          // object id in tokens
+	Dir             string          // where ca.pem goes; "" means a new temp dir, removed by Close
+	Now             func() time.Time
+}
+
+// Emulator is a running emulator.
+type Emulator struct {
+	MSIEndpoint string            // http://127.0.0.1:port/oauth2/token
+	Vaults      map[string]string // name → https://127.0.0.1:port
+	CAFile      string
+
+	opts          Options
+	signer        signer
+	tokenRequests atomic.Int64
+	servers       []*http.Server
+	vaults        map[string]*vaultServer
+	tempDir       string
+}
+
+// Start listens on loopback and serves until Close.
+func Start(o Options) (*Emulator, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if len(o.Names) == 0 {
+		o.Names = []string{"demo"}
+	}
+	if o.Seeds == nil {
+		o.Seeds = DemoSeeds()
+	}
+	if o.TokenLifetime <= 0 {
+		o.TokenLifetime = time.Hour
+	}
+	if o.Tenant == "" {
+		o.Tenant = "72f988bf-0000-4000-8000-00000000a4e1"
+	}
+	if o.ObjectID == "" {
+		o.ObjectID = "00000000-0000-4000-8000-0000000de3c0"
+	}
+	if o.MSIExpiryFormat != "" && !slices.Contains(ExpiryFormats, o.MSIExpiryFormat) {
+		return nil, fmt.Errorf("unknown expiry format %q (want one of %s)", o.MSIExpiryFormat, strings.Join(ExpiryFormats, ", "))
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	e := &Emulator{opts: o, signer: signer{key: key}, Vaults: map[string]string{}, vaults: map[string]*vaultServer{}}
+	ok := false
+	defer func() {
+		if !ok {
+			e.Close()
+		}
+	}()
+
+	dir := o.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "akv-emulator-")
+		if err != nil {
+			return nil, err
+		}
+		dir, e.tempDir = d, d
+	}
+	caPEM, tlsCfg, err := newTLS(o.Now())
+	if err != nil {
+		return nil, fmt.Errorf("emulator TLS: %w", err)
+	}
+	e.CAFile = filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(e.CAFile, caPEM, 0o644); err != nil {
+		return nil, err
+	}
+
+	addr := o.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	for i, name := range o.Names {
+		if i > 0 {
+			addr = "127.0.0.1:0"
+		}
+		ln, err := listenLoopback(addr)
+		if err != nil {
+			return nil, err
+		}
+		base := "https://" + ln.Addr().String()
+		vs := &vaultServer{name: name, baseURL: base, tenant: o.Tenant, store: newStore(o.Seeds, o.Now()), emu: e}
+		e.Vaults[name], e.vaults[name] = base, vs
+		e.serve(vs, ln, tlsCfg)
+	}
+
+	msiLn, err := e.listenMSI()
+	if err != nil {
+		return nil, err
+	}
+	e.MSIEndpoint = "http://" + msiLn.Addr().String() + "/oauth2/token"
+	e.serve(&msiServer{emu: e, cache: map[string]cachedToken{}}, msiLn, nil)
+	ok = true
+	return e, nil
+}
+
+// listenMSI uses MSIAddr, else the port after the first vault's, else any.
+func (e *Emulator) listenMSI() (net.Listener, error) {
+	if e.opts.MSIAddr != "" {
+		return listenLoopback(e.opts.MSIAddr)
+	}
+	if e.opts.Addr != "" {
+		if _, port, err := net.SplitHostPort(e.opts.Addr); err == nil && port != "0" {
+			var p int
+			fmt.Sscan(port, &p)
+			if ln, err := listenLoopback(fmt.Sprintf("127.0.0.1:%d", p+1)); err == nil {
+				return ln, nil
+			}
+		}
+	}
+	return listenLoopback("127.0.0.1:0")
+}
+
+// listenLoopback refuses any address that is not loopback.
+func listenLoopback(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("address %q: %w", addr, err)
+	}
+	if host == "" || host == "localhost" {
+		addr = net.JoinHostPort("127.0.0.1", addr[strings.LastIndex(addr, ":")+1:])
+	} else if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("address %q: the emulator listens on loopback only", addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func (e *Emulator) serve(h http.Handler, ln net.Listener, tlsCfg *tls.Config) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	e.servers = append(e.servers, srv)
+	if tlsCfg != nil {
+		srv.TLSConfig = tlsCfg
+		go srv.ServeTLS(ln, "", "")
+		return
+	}
+	go srv.Serve(ln)
+}
+
+// Stats returns the counters of one vault.
+func (e *Emulator) Stats(name string) (Stats, bool) {
+	v, ok := e.vaults[name]
+	if !ok {
+		return Stats{}, false
+	}
+	return v.stats(), true
+}
+
+// Env is the shell snippet that points akv (and other clients) at the
+// emulator.
+func (e *Emulator) Env() string {
+	var pairs []string
+	for _, name := range e.opts.Names {
+		pairs = append(pairs, name+"="+e.Vaults[name])
+	}
+	return fmt.Sprintf("export MSI_ENDPOINT=%s\nexport AKV_VAULT_ENDPOINTS=%s\nexport AKV_CA_FILE=%s\nexport AKV_VAULT=%s\n"+
+		"# other clients: NODE_EXTRA_CA_CERTS / REQUESTS_CA_BUNDLE / SSL_CERT_FILE=$AKV_CA_FILE\n",
+		shellQuote(e.MSIEndpoint), shellQuote(strings.Join(pairs, ",")), shellQuote(e.CAFile), shellQuote(e.opts.Names[0]))
+}
+
+// shellQuote quotes only when needed, so the common case reads cleanly.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Close stops every listener and removes the temp dir it made.
+func (e *Emulator) Close() error {
+	var errs []error
+	for _, s := range e.servers {
+		s.Close() // in-flight requests end now: a stopped emulator answers nothing
+	}
+	if e.tempDir != "" {
+		errs = append(errs, os.RemoveAll(e.tempDir))
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Emulator) now() time.Time { return e.opts.Now() }

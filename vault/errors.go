@@ -1,0 +1,165 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+)
+
+// Error kinds, ordered by how much they explain: an auth failure explains
+// the rest (design.md's exit-code precedence).
+const (
+	KindAuth      = "unauthenticated"
+	KindForbidden = "forbidden"
+	KindNotFound  = "not found"
+	KindNetwork   = "network"
+	KindUsage     = "usage"
+	KindInternal  = "internal"
+)
+
+// Error is a failure about one reference or one vault. It never holds a
+// secret value.
+type Error struct {
+	Kind string
+	Op   string // "get db-password", "list vault demo"
+	Msg  string
+	Hint string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil && e.Msg == "" {
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error        { return e.Err }
+func (e *Error) ErrorKind() string    { return e.Kind }
+func (e *Error) ErrorHint() string    { return e.Hint }
+func usageErr(msg, hint string) error { return &Error{Kind: KindUsage, Msg: msg, Hint: hint} }
+
+// kinded is any error that knows its kind, such as credential.Error.
+type kinded interface{ ErrorKind() string }
+
+// KindOf returns the kind of err, or KindInternal.
+func KindOf(err error) string {
+	var k kinded
+	if errors.As(err, &k) {
+		return k.ErrorKind()
+	}
+	return KindInternal
+}
+
+// classify turns what azsecrets returned into an *Error naming op.
+func classify(op, vaultName string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ve *Error
+	if errors.As(err, &ve) {
+		return err
+	}
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		inner := innerCode(re)
+		code := re.ErrorCode
+		if inner != "" {
+			code += "/" + inner
+		}
+		status := fmt.Sprintf("(%d %s)", re.StatusCode, code)
+		switch {
+		case re.StatusCode == http.StatusNotFound:
+			return &Error{Kind: KindNotFound, Op: op, Msg: fmt.Sprintf("secret not found in vault %s %s", vaultName, status),
+				Hint: "check the name with `akv list`", Err: err}
+		case re.StatusCode == http.StatusForbidden && inner == "SecretDisabled":
+			return &Error{Kind: KindForbidden, Op: op, Msg: "secret is disabled " + status,
+				Hint: "enable it in the portal or with `az keyvault secret set-attributes --enabled true`", Err: err}
+		case re.StatusCode == http.StatusForbidden:
+			return &Error{Kind: KindForbidden, Op: op, Msg: fmt.Sprintf("access denied by vault %s %s", vaultName, status),
+				Hint: "the identity needs the Key Vault Secrets User role (RBAC) or a get/list access policy on this vault", Err: err}
+		case re.StatusCode == http.StatusUnauthorized:
+			hint := "the token was rejected; check that the identity belongs to the vault's tenant"
+			if strings.Contains(responseText(re), "AKV10032") {
+				hint = "the token is from another tenant than the vault's (AKV10032); Cloud Shell tokens are for your home tenant: use an identity in the vault's tenant"
+			}
+			return &Error{Kind: KindAuth, Op: op, Msg: fmt.Sprintf("vault %s rejected the token %s", vaultName, status), Hint: hint, Err: err}
+		case re.StatusCode == http.StatusTooManyRequests || re.StatusCode >= 500:
+			return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("vault %s is throttling or failing %s after retries", vaultName, status),
+				Hint: "try again later or lower --concurrency", Err: err}
+		case re.StatusCode == http.StatusBadRequest:
+			return &Error{Kind: KindUsage, Op: op, Msg: fmt.Sprintf("vault %s refused the request %s", vaultName, status), Err: err}
+		}
+		return &Error{Kind: KindInternal, Op: op, Msg: fmt.Sprintf("unexpected answer from vault %s %s", vaultName, status), Err: err}
+	}
+	var k kinded
+	if errors.As(err, &k) { // a credential error: no token, nothing fetched
+		return &Error{Kind: k.ErrorKind(), Op: op, Msg: err.Error(), Hint: hintOf(err), Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: KindNetwork, Op: op, Msg: "timed out talking to vault " + vaultName,
+			Hint: "raise --timeout, or check the network path to the vault", Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Kind: KindNetwork, Op: op, Msg: "canceled", Err: err}
+	}
+	return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("cannot reach vault %s: %s", vaultName, shortNetErr(err)),
+		Hint: "check the vault name, DNS and network (AKV_VAULT_ENDPOINTS maps names to private endpoints)", Err: err}
+}
+
+func hintOf(err error) string {
+	var h interface{ ErrorHint() string }
+	if errors.As(err, &h) {
+		return h.ErrorHint()
+	}
+	return ""
+}
+
+// shortNetErr drops the method and URL that *url.Error repeats.
+func shortNetErr(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && strings.Contains(s, "://") {
+		return s[i+2:]
+	}
+	return s
+}
+
+// innerCode reads innererror.code (SecretDisabled, ForbiddenByRbac, …)
+// from a Key Vault error body.
+func innerCode(re *azcore.ResponseError) string {
+	s := responseText(re)
+	i := strings.Index(s, `"innererror"`)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	j := strings.Index(s, `"code":"`)
+	if j < 0 {
+		return ""
+	}
+	s = s[j+len(`"code":"`):]
+	if k := strings.IndexByte(s, '"'); k >= 0 {
+		return s[:k]
+	}
+	return ""
+}
+
+func responseText(re *azcore.ResponseError) string {
+	if re.RawResponse == nil || re.RawResponse.Body == nil {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(re.RawResponse.Body, 8<<10))
+	re.RawResponse.Body = io.NopCloser(strings.NewReader(string(b)))
+	return string(b)
+}

@@ -1,0 +1,322 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+)
+
+// Secret is one fetched secret. Err is set instead of the value fields
+// when fetching it failed.
+type Secret struct {
+	Ref         Ref
+	Value       string
+	Version     string
+	Updated     time.Time
+	ContentType string
+	Tags        map[string]string
+	Err         error
+}
+
+// Item is one entry of a vault listing: never a value.
+type Item struct {
+	Name        string
+	ID          string
+	Enabled     bool
+	Created     time.Time
+	Updated     time.Time
+	ContentType string
+	Tags        map[string]string
+}
+
+// Filter selects listed secrets: name prefix and tags (all must match).
+type Filter struct {
+	Prefix string
+	Tags   map[string]string
+}
+
+func (f Filter) match(it Item) bool {
+	if !strings.HasPrefix(it.Name, f.Prefix) {
+		return false
+	}
+	for k, v := range f.Tags {
+		if got, ok := it.Tags[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// FetchError reports every failed secret of a batch at once.
+type FetchError struct {
+	Failed []Secret // each with Err set
+}
+
+func (e *FetchError) Error() string {
+	var b strings.Builder
+	for i, s := range e.Failed {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(s.Err.Error())
+	}
+	return b.String()
+}
+
+// ErrorKind is the kind that explains the most: auth, then forbidden,
+// then not found, then network (design.md).
+func (e *FetchError) ErrorKind() string {
+	for _, k := range []string{KindAuth, KindForbidden, KindNotFound, KindNetwork, KindUsage} {
+		for _, s := range e.Failed {
+			if KindOf(s.Err) == k {
+				return k
+			}
+		}
+	}
+	return KindInternal
+}
+
+// ErrorHint is the hint of the first failure that has one.
+func (e *FetchError) ErrorHint() string {
+	for _, s := range e.Failed {
+		if h := hintOf(s.Err); h != "" {
+			return h
+		}
+	}
+	return ""
+}
+
+func collect(secrets []Secret) error {
+	var failed []Secret
+	for _, s := range secrets {
+		if s.Err != nil {
+			failed = append(failed, s)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return &FetchError{Failed: failed}
+}
+
+// Get fetches refs in parallel and returns them in input order, duplicates
+// fetched once. When any fails, the error is a *FetchError naming every
+// failure; the slice still holds each secret's outcome (for check).
+func (c *Client) Get(ctx context.Context, refs []Ref) ([]Secret, error) {
+	out := make([]Secret, len(refs))
+	index := map[Ref][]int{}
+	var order []Ref
+	for i, r := range refs {
+		if _, seen := index[r]; !seen {
+			order = append(order, r)
+		}
+		index[r] = append(index[r], i)
+	}
+	var wg sync.WaitGroup
+	for _, r := range order {
+		wg.Go(func() {
+			s := c.getOne(ctx, r)
+			for _, i := range index[r] {
+				out[i] = s
+			}
+		})
+	}
+	wg.Wait()
+	return out, collect(out)
+}
+
+func (c *Client) getOne(ctx context.Context, r Ref) Secret {
+	s := Secret{Ref: r}
+	op := "get " + r.Name
+	v, err := c.vault(r)
+	if err != nil {
+		s.Err = err
+		return s
+	}
+	first, err := v.enter(ctx)
+	if err != nil {
+		s.Err = classify(op, v.label, err)
+		return s
+	}
+	if err := c.acquire(ctx); err != nil {
+		v.leave(first, err)
+		s.Err = classify(op, v.label, err)
+		return s
+	}
+	start := time.Now()
+	resp, err := v.sc.GetSecret(ctx, r.Name, r.Version, nil)
+	c.release()
+	err = classify(op, v.label, err)
+	v.leave(first, err)
+	if err != nil {
+		s.Err = err
+		c.opts.Log("%s: %v", op, KindOf(err))
+		return s
+	}
+	c.opts.Log("%s from vault %s: ok in %s", op, v.label, time.Since(start).Round(time.Millisecond))
+	if resp.Value != nil {
+		s.Value = *resp.Value
+	}
+	if resp.ID != nil {
+		s.Version = resp.ID.Version()
+	}
+	if resp.Attributes != nil && resp.Attributes.Updated != nil {
+		s.Updated = resp.Attributes.Updated.UTC()
+	}
+	if resp.ContentType != nil {
+		s.ContentType = *resp.ContentType
+	}
+	s.Tags = derefTags(resp.Tags)
+	return s
+}
+
+func derefTags(in map[string]*string) map[string]string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return out
+}
+
+func itemOf(p *azsecrets.SecretProperties) Item {
+	it := Item{Enabled: true}
+	if p.ID != nil {
+		it.ID = string(*p.ID)
+		it.Name = p.ID.Name()
+	}
+	if a := p.Attributes; a != nil {
+		if a.Enabled != nil {
+			it.Enabled = *a.Enabled
+		}
+		if a.Created != nil {
+			it.Created = a.Created.UTC()
+		}
+		if a.Updated != nil {
+			it.Updated = a.Updated.UTC()
+		}
+	}
+	if p.ContentType != nil {
+		it.ContentType = *p.ContentType
+	}
+	it.Tags = derefTags(p.Tags)
+	return it
+}
+
+// pages walks every page of the vault's listing (empty pages included),
+// calling page for each one as it arrives.
+func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) error {
+	v, err := c.vault(vault)
+	if err != nil {
+		return err
+	}
+	op := "list vault " + v.label
+	first, err := v.enter(ctx)
+	if err != nil {
+		return classify(op, v.label, err)
+	}
+	pager := v.sc.NewListSecretPropertiesPager(nil)
+	n := 0
+	for pager.More() {
+		if err := c.acquire(ctx); err != nil {
+			v.leave(first, err)
+			return classify(op, v.label, err)
+		}
+		resp, err := pager.NextPage(ctx)
+		c.release()
+		err = classify(op, v.label, err)
+		if n == 0 {
+			v.leave(first, err)
+		}
+		if err != nil {
+			return err
+		}
+		n++
+		items := make([]Item, 0, len(resp.Value))
+		for _, p := range resp.Value {
+			items = append(items, itemOf(p))
+		}
+		c.opts.Log("%s: page %d with %d secrets", op, n, len(items))
+		if err := page(items); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// List returns the vault's secrets that match f, in listing order.
+func (c *Client) List(ctx context.Context, vault Ref, f Filter) ([]Item, error) {
+	var out []Item
+	err := c.pages(ctx, vault, func(items []Item) error {
+		for _, it := range items {
+			if f.match(it) {
+				out = append(out, it)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Selected is the outcome of GetMatching: the secrets fetched in listing
+// order, and the enabled=false ones that were skipped.
+type Selected struct {
+	Secrets  []Secret
+	Disabled []Item
+}
+
+// GetMatching lists the vault and fetches every enabled secret matching f,
+// starting each page's gets as soon as that page arrives.
+func (c *Client) GetMatching(ctx context.Context, vault Ref, f Filter) (Selected, error) {
+	var (
+		mu  sync.Mutex
+		sel Selected
+		wg  sync.WaitGroup
+	)
+	listErr := c.pages(ctx, vault, func(items []Item) error {
+		for _, it := range items {
+			if !f.match(it) {
+				continue
+			}
+			if !it.Enabled {
+				sel.Disabled = append(sel.Disabled, it)
+				continue
+			}
+			r := vault
+			r.Name = it.Name
+			mu.Lock()
+			i := len(sel.Secrets)
+			sel.Secrets = append(sel.Secrets, Secret{Ref: r})
+			mu.Unlock()
+			wg.Go(func() {
+				s := c.getOne(ctx, r)
+				mu.Lock()
+				sel.Secrets[i] = s
+				mu.Unlock()
+			})
+		}
+		return nil
+	})
+	wg.Wait()
+	if listErr != nil {
+		return Selected{}, listErr
+	}
+	return sel, collect(sel.Secrets)
+}
+
+// ErrNoVault is returned when a selection needs a vault and none is set.
+var ErrNoVault = errors.New("no vault")
+
+// NoVaultError says how to name a vault.
+func NoVaultError(what string) error {
+	return &Error{Kind: KindUsage, Msg: fmt.Sprintf("%s needs a vault", what), Hint: "pass --vault NAME or set AKV_VAULT", Err: ErrNoVault}
+}

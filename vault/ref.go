@@ -1,0 +1,231 @@
+package vault
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Ref names one secret, optionally one version of it.
+type Ref struct {
+	Vault   string // vault name; empty when Host is a host outside the known clouds
+	Host    string // host[:port] when the reference named one, else empty
+	Name    string
+	Version string // 32 hex digits, or empty for the latest
+}
+
+var (
+	vaultNameRE  = regexp.MustCompile(`^[a-zA-Z0-9-]{3,24}$`)
+	secretNameRE = regexp.MustCompile(`^[a-zA-Z0-9-]{1,127}$`)
+	versionRE    = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+)
+
+// Cloud DNS suffixes for vault hosts.
+var cloudSuffixes = map[string]string{
+	"public": "vault.azure.net",
+	"china":  "vault.azure.cn",
+	"usgov":  "vault.usgovcloudapi.net",
+}
+
+// CloudSuffix returns the vault DNS suffix for --cloud (public, china,
+// usgov) or, when that is empty, for Cloud Shell's ACC_CLOUD.
+func CloudSuffix(cloud, accCloud string) (string, error) {
+	if cloud == "" {
+		switch accCloud {
+		case "AzureChinaCloud":
+			cloud = "china"
+		case "AzureUSGovernment":
+			cloud = "usgov"
+		default:
+			cloud = "public"
+		}
+	}
+	s, ok := cloudSuffixes[strings.ToLower(cloud)]
+	if !ok {
+		return "", usageErr(fmt.Sprintf("unknown cloud %q", cloud), "use --cloud public, china or usgov")
+	}
+	return s, nil
+}
+
+// String is the canonical form: akv://vault/name[/version], or the Key
+// Vault URL when the reference named a host of its own.
+func (r Ref) String() string {
+	var b strings.Builder
+	if r.Host != "" {
+		b.WriteString("https://" + r.Host + "/secrets/" + r.Name)
+	} else {
+		b.WriteString("akv://" + r.Vault + "/" + r.Name)
+	}
+	if r.Version != "" {
+		b.WriteString("/" + r.Version)
+	}
+	return b.String()
+}
+
+// VaultLabel names the vault for messages.
+func (r Ref) VaultLabel() string {
+	if r.Vault != "" {
+		return r.Vault
+	}
+	return r.Host
+}
+
+// IsReference reports whether s has the shape of a reference that is not
+// a bare name: what `run` looks for in environment values.
+func IsReference(s string) bool {
+	return strings.HasPrefix(s, "akv://") || strings.HasPrefix(s, "@Microsoft.KeyVault(") ||
+		(strings.HasPrefix(s, "https://") && strings.Contains(s, "/secrets/"))
+}
+
+func badRef(ref, rule string) error {
+	return &Error{Kind: KindUsage, Msg: fmt.Sprintf("bad reference %q: %s", ref, rule),
+		Hint: "references look like akv://VAULT/NAME[/VERSION], https://VAULT.vault.azure.net/secrets/NAME[/VERSION], @Microsoft.KeyVault(SecretUri=…) or NAME with --vault"}
+}
+
+// Parse reads one reference. defaultVault (from --vault or AKV_VAULT, a
+// name or an https URL) is used for bare names.
+func Parse(s, defaultVault string) (Ref, error) {
+	switch {
+	case strings.HasPrefix(s, "akv://"):
+		parts := strings.Split(strings.TrimPrefix(s, "akv://"), "/")
+		if len(parts) < 2 || len(parts) > 3 {
+			return Ref{}, badRef(s, "want akv://VAULT/NAME or akv://VAULT/NAME/VERSION")
+		}
+		r := Ref{Vault: parts[0], Name: parts[1]}
+		if len(parts) == 3 {
+			r.Version = parts[2]
+		}
+		return r, r.check(s)
+	case strings.HasPrefix(s, "@Microsoft.KeyVault("):
+		return parseAppService(s)
+	case strings.Contains(s, "://"):
+		return parseURL(s, s)
+	}
+	if s == "" {
+		return Ref{}, badRef(s, "empty reference")
+	}
+	if !secretNameRE.MatchString(s) {
+		return Ref{}, badRef(s, "secret names are 1-127 characters of a-z, A-Z, 0-9 and -")
+	}
+	if defaultVault == "" {
+		return Ref{}, &Error{Kind: KindUsage, Msg: fmt.Sprintf("%q is a bare secret name but no vault is set", s),
+			Hint: "pass --vault NAME, set AKV_VAULT, or use akv://VAULT/" + s}
+	}
+	v, err := ParseVault(defaultVault)
+	if err != nil {
+		return Ref{}, err
+	}
+	v.Name = s
+	return v, nil
+}
+
+// ParseVault reads a vault given as a name or an https:// URL; the Ref it
+// returns has no Name.
+func ParseVault(v string) (Ref, error) {
+	if strings.Contains(v, "://") {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "https" || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return Ref{}, usageErr(fmt.Sprintf("bad vault %q: want a vault name or https://HOST", v), "")
+		}
+		return hostRef(u.Host), nil
+	}
+	if !vaultNameRE.MatchString(v) {
+		return Ref{}, usageErr(fmt.Sprintf("bad vault name %q: vault names are 3-24 characters of a-z, A-Z, 0-9 and -", v), "")
+	}
+	return Ref{Vault: v}, nil
+}
+
+// hostRef derives the vault name from a host in a known cloud.
+func hostRef(host string) Ref {
+	r := Ref{Host: strings.ToLower(host)}
+	h := r.Host
+	if hh, _, err := net.SplitHostPort(h); err == nil {
+		h = hh
+	}
+	for _, suffix := range cloudSuffixes {
+		if name, ok := strings.CutSuffix(h, "."+suffix); ok && vaultNameRE.MatchString(name) {
+			r.Vault = name
+		}
+	}
+	return r
+}
+
+func parseURL(s, orig string) (Ref, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return Ref{}, badRef(orig, "Key Vault URLs start with https://")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return Ref{}, badRef(orig, "a secret URL has no query, fragment or user info")
+	}
+	parts := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
+	if len(parts) > 0 && parts[len(parts)-1] == "" && len(parts) > 2 {
+		parts = parts[:len(parts)-1] // App Service writes .../secrets/name/
+	}
+	if len(parts) < 2 || len(parts) > 3 || parts[0] != "secrets" {
+		return Ref{}, badRef(orig, "want https://VAULT.vault.azure.net/secrets/NAME[/VERSION]")
+	}
+	r := hostRef(u.Host)
+	r.Name = parts[1]
+	if len(parts) == 3 {
+		r.Version = parts[2]
+	}
+	return r, r.check(orig)
+}
+
+// parseAppService reads both App Service forms:
+// @Microsoft.KeyVault(SecretUri=…) and
+// @Microsoft.KeyVault(VaultName=v;SecretName=n[;SecretVersion=x]).
+func parseAppService(s string) (Ref, error) {
+	body, ok := strings.CutSuffix(strings.TrimPrefix(s, "@Microsoft.KeyVault("), ")")
+	if !ok {
+		return Ref{}, badRef(s, "missing closing parenthesis")
+	}
+	fields := map[string]string{}
+	for _, kv := range strings.Split(body, ";") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return Ref{}, badRef(s, fmt.Sprintf("%q is not KEY=VALUE", kv))
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, dup := fields[k]; dup {
+			return Ref{}, badRef(s, fmt.Sprintf("%s given twice", k))
+		}
+		fields[k] = strings.TrimSpace(v)
+	}
+	if uri, ok := fields["secreturi"]; ok {
+		if len(fields) != 1 {
+			return Ref{}, badRef(s, "SecretUri takes no other fields")
+		}
+		return parseURL(uri, s)
+	}
+	vault, name := fields["vaultname"], fields["secretname"]
+	if vault == "" || name == "" {
+		return Ref{}, badRef(s, "want SecretUri=… or VaultName=…;SecretName=…[;SecretVersion=…]")
+	}
+	for k := range fields {
+		if k != "vaultname" && k != "secretname" && k != "secretversion" {
+			return Ref{}, badRef(s, fmt.Sprintf("unknown field %q", k))
+		}
+	}
+	r := Ref{Vault: vault, Name: name, Version: fields["secretversion"]}
+	return r, r.check(s)
+}
+
+func (r Ref) check(orig string) error {
+	if r.Host == "" && !vaultNameRE.MatchString(r.Vault) {
+		return badRef(orig, "vault names are 3-24 characters of a-z, A-Z, 0-9 and -")
+	}
+	if !secretNameRE.MatchString(r.Name) {
+		return badRef(orig, "secret names are 1-127 characters of a-z, A-Z, 0-9 and -")
+	}
+	if r.Version != "" && !versionRE.MatchString(r.Version) {
+		return badRef(orig, "a version is 32 hexadecimal digits")
+	}
+	return nil
+}
