@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// run builds the app, runs it and returns the exit code.
+func run(ctx context.Context, env *Env, args []string) int {
+	app := newApp(env)
+	if err := app.RunContext(ctx, args); err != nil {
+		return report(env.Stderr, err)
+	}
+	return exitOK
+}
+
+func newApp(env *Env) *cli.App {
+	commands := []*cli.Command{
+		tokenCommand(env),
+		getCommand(env),
+		listCommand(env),
+		checkCommand(env),
+		emulatorCommand(env),
+		versionCommand(env),
+	}
+	for _, c := range commands {
+		if !c.SkipFlagParsing {
+			c.Flags = append(c.Flags, globalFlags()...)
+		}
+		c.OnUsageError = onUsageError
+	}
+	app := &cli.App{
+		Name:  "akv",
+		Usage: "fetch Azure Key Vault secrets for scripts",
+		Description: `akv authenticates with the managed identity of Azure Cloud Shell (or the
+host) and prints secrets in the shape scripts consume: shell exports,
+.env files, Makefile includes, JSON, or a child process's environment.
+
+Examples:
+   out=$(akv export --vault myvault db-password api-key) && eval "$out"
+   akv get akv://myvault/db-password
+   akv export --vault myvault --prefix app- --format dotenv -o .env
+   DB_PASSWORD=akv://myvault/db-password akv run -- ./migrate.sh
+
+Try it offline: akv emulator --write-env e.env & then . ./e.env`,
+		Commands:       commands,
+		Flags:          globalFlags(),
+		HideVersion:    true,
+		Writer:         env.Stdout,
+		ErrWriter:      env.Stderr,
+		Reader:         env.Stdin,
+		OnUsageError:   onUsageError,
+		ExitErrHandler: func(*cli.Context, error) {}, // exit codes are ours, never os.Exit in urfave
+		Suggest:        true,
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(env.Stderr, "akv: no help for unknown command %q\n", name)
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return unknownCommand(c, c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+	return app
+}
+
+func unknownCommand(c *cli.Context, name string) error {
+	hint := "run 'akv --help' for the list of commands"
+	if s := closest(name, commandNames(c.App)); s != "" {
+		hint = fmt.Sprintf("did you mean 'akv %s'?", s)
+	}
+	return usageError(hint, "unknown command %q", name)
+}
+
+func commandNames(app *cli.App) []string {
+	var names []string
+	for _, c := range app.Commands {
+		names = append(names, c.Names()...)
+	}
+	return names
+}
+
+// onUsageError replaces urfave's help dump on stdout with a short hint on
+// stderr and exit code 2.
+func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
+	cmd := "akv"
+	if isSubcommand && c.Command != nil {
+		cmd = "akv " + c.Command.Name
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = "unknown flag --" + strings.TrimLeft(name, "-")
+	}
+	return usageError(fmt.Sprintf("run '%s --help' for usage", cmd), "%s", msg)
+}
+
+// closest suggests a known word within edit distance 2 of s.
+func closest(s string, words []string) string {
+	best, bestD := "", 3
+	for _, w := range words {
+		if d := editDistance(s, w); d < bestD {
+			best, bestD = w, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

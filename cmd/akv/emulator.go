@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/vault/emulator"
+)
+
+func emulatorCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:  "emulator",
+		Usage: "serve a local Key Vault and managed-identity endpoint for offline use and tests",
+		UsageText: `akv emulator [--addr A] [--name N]... [--secrets FILE] [--write-env F] [fault flags]
+
+Serves on 127.0.0.1 an HTTPS Key Vault (with its own CA) and a Cloud Shell
+style token endpoint, prints the environment that points akv (and the Azure
+SDKs) at them, then serves until Ctrl-C or SIGTERM.
+
+Examples:
+   akv emulator --write-env e.env &
+   while [ ! -s e.env ]; do sleep 0.1; done; . ./e.env
+   akv get db-password
+
+   akv emulator --secrets secrets.json --latency 20ms --throttle 100`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Usage: "vault listen `ADDRESS` on loopback (token endpoint on the next port or a random one)", Value: "127.0.0.1:0"},
+			&cli.StringSliceFlag{Name: "name", Usage: "vault `NAME` to serve (repeatable; default demo)"},
+			&cli.StringFlag{Name: "secrets", Usage: "JSON `FILE`: name → value or {value, contentType, tags, enabled, versions}; replaces the demo set"},
+			&cli.StringFlag{Name: "write-env", Usage: "also write the environment atomically to `FILE` (removed on exit)"},
+			&cli.DurationFlag{Name: "latency", Usage: "added to every Key Vault request"},
+			&cli.IntFlag{Name: "throttle", Usage: "Key Vault requests per second per vault before 429 Throttled"},
+			&cli.DurationFlag{Name: "token-lifetime", Usage: "lifetime of issued tokens", Value: 0, DefaultText: "1h"},
+			&cli.IntFlag{Name: "msi-fail", Usage: "the first `N` token requests answer 503"},
+			&cli.StringFlag{Name: "msi-expiry-format", Usage: "expires_on `FORMAT`: " + strings.Join(emulator.ExpiryFormats, "|"), DefaultText: "unixstr"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageError("run 'akv emulator --help'", "emulator takes no arguments")
+			}
+			o := emulator.Options{
+				Addr: c.String("addr"), Names: c.StringSlice("name"), Latency: c.Duration("latency"),
+				Throttle: c.Int("throttle"), TokenLifetime: c.Duration("token-lifetime"), MSIFail: c.Int("msi-fail"),
+				MSIExpiryFormat: c.String("msi-expiry-format"), Now: env.Now,
+			}
+			if f := c.String("secrets"); f != "" {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					return usageError("check the --secrets path", "read secrets file: %v", err)
+				}
+				if o.Seeds, err = emulator.ParseSeeds(data); err != nil {
+					return usageError("see 'akv emulator --help' for the format", "%v", err)
+				}
+			}
+			// Listen for signals before announcing, so a script that kills us
+			// right after reading the env never races the handler.
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			emu, err := emulator.Start(o)
+			if err != nil {
+				return usageError("pick another --addr, or check the flags", "emulator: %v", err)
+			}
+			defer emu.Close()
+			envText := emu.Env()
+			if f := c.String("write-env"); f != "" {
+				if err := writeFileAtomic(f, []byte(envText)); err != nil {
+					return err
+				}
+				defer os.Remove(f)
+			}
+			if _, err := fmt.Fprint(env.Stdout, envText); err != nil {
+				return err
+			}
+			<-ctx.Done()
+			fmt.Fprintln(env.Stderr, "akv: emulator stopped")
+			return nil
+		},
+	}
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/vault"
+)
+
+func getCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:  "get",
+		Usage: "print secret values",
+		UsageText: `akv get [-n] [-d] [--json [--meta]] REF...
+
+Prints each value and a newline. A REF is akv://VAULT/NAME[/VERSION], a Key
+Vault secret URL, an @Microsoft.KeyVault(...) reference, or a NAME with
+--vault. Shell substitution $(...) strips trailing newlines: use -n with -o
+style redirection, or 'akv export', when the exact bytes matter.
+
+Examples:
+   akv get akv://myvault/db-password
+   DB_PASSWORD=$(akv get --vault myvault db-password)
+   akv get -n -d akv://myvault/tls-cert-b64 > cert.pem
+   akv get --json --meta --vault myvault db-password api-key`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "no-newline", Aliases: []string{"n"}, Usage: "print the exact bytes of one value, no newline"},
+			&cli.BoolFlag{Name: "decode", Aliases: []string{"d"}, Usage: "base64-decode the value (binary secrets, certificates)"},
+			&cli.BoolFlag{Name: "json", Usage: `print {"REF": "value", ...}`},
+			&cli.BoolFlag{Name: "meta", Usage: "with --json: value, version, updated, contentType, tags"},
+		},
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
+			if len(args) == 0 {
+				return usageError("for example: akv get akv://myvault/db-password", "get needs at least one reference")
+			}
+			asJSON, meta, exact, decode := c.Bool("json"), c.Bool("meta"), c.Bool("no-newline"), c.Bool("decode")
+			switch {
+			case meta && !asJSON:
+				return usageError("use --json --meta", "--meta goes with --json")
+			case exact && len(args) > 1:
+				return usageError("use --json for several values", "-n prints exactly one value")
+			case exact && asJSON:
+				return usageError("drop one of them", "-n and --json do not go together")
+			}
+			s, err := loadSettings(c, env)
+			if err != nil {
+				return err
+			}
+			refs, err := s.parseRefs(args)
+			if err != nil {
+				return err
+			}
+			client, err := s.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := s.context(c.Context)
+			defer cancel()
+			secrets, err := client.Get(ctx, refs)
+			if err != nil {
+				return err
+			}
+			out, err := formatGet(args, secrets, asJSON, meta, exact, decode)
+			if err != nil {
+				return err
+			}
+			_, err = env.Stdout.Write(out)
+			return err
+		},
+	}
+}
+
+func unrepresentable(hint, format string, args ...any) error {
+	return &exitError{code: exitUnrepresentable, msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// formatGet renders the whole output before anything is printed.
+func formatGet(args []string, secrets []vault.Secret, asJSON, meta, exact, decode bool) ([]byte, error) {
+	values := make([]string, len(secrets))
+	for i, s := range secrets {
+		values[i] = s.Value
+		if decode {
+			b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s.Value))
+			if err != nil {
+				return nil, unrepresentable("drop -d: this value is not base64", "get %s: value is not valid base64", s.Ref.Name)
+			}
+			values[i] = string(b)
+		}
+	}
+	var buf bytes.Buffer
+	if asJSON {
+		buf.WriteString("{")
+		seen := map[string]bool{}
+		first := true
+		for i, a := range args {
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			if !first {
+				buf.WriteString(",")
+			}
+			first = false
+			k, _ := json.Marshal(a)
+			var v []byte
+			var err error
+			if meta {
+				v, err = json.Marshal(secretMeta{Value: values[i], Version: secrets[i].Version, Updated: rfc3339(secrets[i].Updated),
+					ContentType: secrets[i].ContentType, Tags: tagsOrEmpty(secrets[i].Tags)})
+			} else {
+				v, err = json.Marshal(values[i])
+			}
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&buf, "\n  %s: %s", k, v)
+		}
+		buf.WriteString("\n}\n")
+		return buf.Bytes(), nil
+	}
+	if exact {
+		return []byte(values[0]), nil
+	}
+	if len(values) > 1 {
+		for i, v := range values {
+			if strings.ContainsAny(v, "\n\r") {
+				return nil, unrepresentable("use --json or 'akv export' for several values when one spans lines, or get it alone",
+					"get %s: value spans several lines and cannot be told apart from the others in line output", secrets[i].Ref.Name)
+			}
+		}
+	}
+	for _, v := range values {
+		buf.WriteString(v)
+		buf.WriteString("\n")
+	}
+	return buf.Bytes(), nil
+}
+
+type secretMeta struct {
+	Value       string            `json:"value"`
+	Version     string            `json:"version"`
+	Updated     string            `json:"updated"`
+	ContentType string            `json:"contentType"`
+	Tags        map[string]string `json:"tags"`
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func tagsOrEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/vault"
+)
+
+func listCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "list secret names and attributes, never values",
+		UsageText: `akv list [--prefix P] [--tag k=v]... [--json]
+
+A table on a terminal; tab-separated lines when piped:
+name, enabled, updated, content type, tags (k=v;k2=v2).
+
+Examples:
+   akv list --vault myvault
+   akv list --vault myvault --prefix app- --tag env=prod
+   akv list --vault myvault --json | jq -r '.[].name'`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "prefix", Usage: "only names starting with `P`"},
+			&cli.StringSliceFlag{Name: "tag", Usage: "only secrets with tag `k=v` (repeatable, all must match)"},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageError("use --prefix to narrow the list", "list takes no arguments")
+			}
+			s, err := loadSettings(c, env)
+			if err != nil {
+				return err
+			}
+			filter, err := parseFilter(c.String("prefix"), c.StringSlice("tag"))
+			if err != nil {
+				return err
+			}
+			v, err := s.vaultRef()
+			if err != nil {
+				return err
+			}
+			client, err := s.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := s.context(c.Context)
+			defer cancel()
+			items, err := client.List(ctx, v, filter)
+			if err != nil {
+				return err
+			}
+			var out []byte
+			switch {
+			case c.Bool("json"):
+				out, err = listJSON(items)
+			case env.StdoutTTY:
+				out = listTable(items)
+			default:
+				out = listTSV(items)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = env.Stdout.Write(out)
+			return err
+		},
+	}
+}
+
+// vaultRef is the vault of --vault / AKV_VAULT, for commands that list.
+func (s *settings) vaultRef() (vault.Ref, error) {
+	if s.vault == "" {
+		return vault.Ref{}, vault.NoVaultError("listing")
+	}
+	return vault.ParseVault(s.vault)
+}
+
+func parseFilter(prefix string, tags []string) (vault.Filter, error) {
+	f := vault.Filter{Prefix: prefix}
+	for _, t := range tags {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok || k == "" {
+			return f, usageError("for example --tag env=prod", "bad --tag %q: want k=v", t)
+		}
+		if f.Tags == nil {
+			f.Tags = map[string]string{}
+		}
+		f.Tags[k] = v
+	}
+	return f, nil
+}
+
+func tagString(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + tags[k]
+	}
+	return strings.Join(parts, ";")
+}
+
+// oneLine keeps tabs and newlines in names or tags from breaking columns.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func listTSV(items []vault.Item) []byte {
+	var b bytes.Buffer
+	for _, it := range items {
+		fmt.Fprintf(&b, "%s\t%t\t%s\t%s\t%s\n", it.Name, it.Enabled, rfc3339(it.Updated), oneLine(it.ContentType), oneLine(tagString(it.Tags)))
+	}
+	return b.Bytes()
+}
+
+func listTable(items []vault.Item) []byte {
+	var b bytes.Buffer
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tENABLED\tUPDATED\tCONTENT TYPE\tTAGS")
+	for _, it := range items {
+		fmt.Fprintf(w, "%s\t%t\t%s\t%s\t%s\n", it.Name, it.Enabled, rfc3339(it.Updated), oneLine(it.ContentType), oneLine(tagString(it.Tags)))
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+type listEntry struct {
+	Name        string            `json:"name"`
+	ID          string            `json:"id"`
+	Enabled     bool              `json:"enabled"`
+	Created     string            `json:"created"`
+	Updated     string            `json:"updated"`
+	ContentType string            `json:"contentType"`
+	Tags        map[string]string `json:"tags"`
+}
+
+func listJSON(items []vault.Item) ([]byte, error) {
+	entries := make([]listEntry, 0, len(items))
+	for _, it := range items {
+		entries = append(entries, listEntry{Name: it.Name, ID: it.ID, Enabled: it.Enabled, Created: rfc3339(it.Created),
+			Updated: rfc3339(it.Updated), ContentType: it.ContentType, Tags: tagsOrEmpty(it.Tags)})
+	}
+	out, err := json.MarshalIndent(entries, "", "  ")
+	return append(out, '\n'), err
+}

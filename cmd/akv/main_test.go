@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"akv": func() { os.Exit(run(context.Background(), osEnv(), os.Args)) },
+	})
+}
+
+// TestScripts runs the real binary against the real emulator: one .txtar
+// per behaviour in testdata/script.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			// Nothing from the developer's environment leaks in.
+			for _, k := range []string{"MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AKV_VAULT",
+				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE"} {
+				e.Setenv(k, "")
+			}
+			e.Values["emu"] = &emuHolder{}
+			e.Setenv("CANARY", "canary-"+strconv.FormatInt(time.Now().UnixNano(), 16)+"c0ffee")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"emu":      cmdEmu,
+			"emustat":  cmdEmuStat,
+			"canaries": cmdCanaries,
+			"setenvfile": cmdSetenvFile,
+		},
+	})
+}
+
+// emuHolder remembers the script's running emulator.
+type emuHolder struct{ cmd *exec.Cmd }
+
+// cmdEmu starts `akv emulator ARGS… --write-env` in the background, waits
+// for its environment and exports it into the script; it stops any
+// emulator the script started before, and stops this one at the end.
+func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! emu")
+	}
+	holder := ts.Value("emu").(*emuHolder)
+	if holder.cmd != nil {
+		stopEmu(holder.cmd)
+	}
+	envFile := ts.MkAbs(fmt.Sprintf("emu-%d.env", time.Now().UnixNano()))
+	cmd := exec.Command("akv", append([]string{"emulator", "--write-env", envFile}, args...)...)
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
+	cmd.Dir = ts.Getenv("WORK")
+	if err := cmd.Start(); err != nil {
+		ts.Fatalf("start emulator: %v", err)
+	}
+	ts.Defer(func() { stopEmu(cmd) })
+	holder.cmd = cmd
+	deadline := time.Now().Add(10 * time.Second)
+	var data []byte
+	for {
+		var err error
+		if data, err = os.ReadFile(envFile); err == nil && len(data) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("emulator did not write %s", envFile)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "export ")
+		if !ok {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		ts.Setenv(k, strings.Trim(v, "'"))
+	}
+}
+
+func stopEmu(cmd *exec.Cmd) {
+	if cmd.ProcessState != nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+}
+
+// cmdEmuStat checks a counter of the running emulator's vault:
+// emustat VAULT FIELD WANT.
+func cmdEmuStat(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: emustat VAULT FIELD WANT")
+	}
+	var base string
+	for _, pair := range strings.Split(ts.Getenv("AKV_VAULT_ENDPOINTS"), ",") {
+		if k, v, ok := strings.Cut(pair, "="); ok && k == args[0] {
+			base = v
+		}
+	}
+	pem, err := os.ReadFile(ts.Getenv("AKV_CA_FILE"))
+	ts.Check(err)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Get(base + "/_emulator/stats")
+	ts.Check(err)
+	defer resp.Body.Close()
+	var stats map[string]int64
+	ts.Check(json.NewDecoder(resp.Body).Decode(&stats))
+	got := strconv.FormatInt(stats[args[1]], 10)
+	if (got == args[2]) == neg {
+		ts.Fatalf("emulator %s %s = %s, want %s%s", args[0], args[1], got, map[bool]string{true: "not ", false: ""}[neg], args[2])
+	}
+}
+
+// cmdCanaries writes a secrets file for the emulator whose every value is
+// a unique canary, so a script can grep all output for leaks:
+// canaries FILE NAME….
+func cmdCanaries(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: canaries FILE NAME...")
+	}
+	seeds := map[string]any{}
+	for _, n := range args[1:] {
+		seeds[n] = ts.Getenv("CANARY") + "-" + n
+	}
+	seeds["off-canary"] = map[string]any{"value": ts.Getenv("CANARY") + "-off", "enabled": false}
+	data, _ := json.Marshal(seeds)
+	ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), args[0]), data, 0o600))
+}
+
+// cmdSetenvFile sets VAR to the trimmed contents of FILE, so a script can
+// assert that a token it captured never shows up elsewhere:
+// setenvfile VAR FILE.
+func cmdSetenvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: setenvfile VAR FILE")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}

@@ -1,0 +1,9 @@
+// Package templates turns (name, value) pairs into the text that shells,
+// dotenv readers, make, CI runners and JSON parsers read back unchanged,
+// refusing values a format cannot carry; it also renders text/template
+// files whose secret references a caller-supplied resolver fetches in one
+// batch, and parses reference env files.
+//
+// It is pure: it never imports vault, credential or the Azure SDK, never
+// does I/O, and never puts a value into an error.
+package templates
