@@ -23,6 +23,8 @@ func newApp(env *Env) *cli.App {
 		getCommand(env),
 		listCommand(env),
 		checkCommand(env),
+		exportCommand(env),
+		renderCommand(env),
 		emulatorCommand(env),
 		versionCommand(env),
 	}

@@ -43,9 +43,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu":      cmdEmu,
-			"emustat":  cmdEmuStat,
-			"canaries": cmdCanaries,
+			"emu":        cmdEmu,
+			"emustat":    cmdEmuStat,
+			"canaries":   cmdCanaries,
 			"setenvfile": cmdSetenvFile,
 		},
 	})

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/templates"
+)
+
+func formatList() string {
+	var b strings.Builder
+	for _, f := range templates.Formats() {
+		fmt.Fprintf(&b, "   %-15s %s\n", f[0], f[1])
+	}
+	return b.String()
+}
+
+func exportCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:  "export",
+		Usage: "print or write secrets as variables in a format",
+		UsageText: `akv export [REF | NAME=REF]... [--prefix P] [--tag k=v]... [--all] [--env-file F]...
+           [--format F] [--strip-prefix P] [-o FILE]
+
+db-password becomes DB_PASSWORD; NAME=REF names a variable yourself. A value
+the format cannot carry is refused (exit 6) with the formats that would; on
+any error nothing is printed and FILE is left as it was.
+
+Formats:
+` + formatList() + `
+Examples:
+   out=$(akv export --vault myvault db-password api-key) && eval "$out"
+   akv export --vault myvault --prefix app- --strip-prefix app- --format dotenv -o .env
+   akv export --vault myvault --all --format make -o .secrets.mk
+   akv export --vault myvault --all --format fish | source
+   akv export --vault myvault --tag env=ci --format github    # in a GitHub Actions step`,
+		Flags: append(selectionFlags(),
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "shell", Usage: "output `FORMAT` (see above)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically, mode 0600 (- for stdout)"},
+		),
+		Action: func(c *cli.Context) error {
+			s, err := loadSettings(c, env)
+			if err != nil {
+				return err
+			}
+			format := c.String("format")
+			// Unknown formats fail before anything is fetched.
+			if _, err := templates.Export(format, nil); err != nil {
+				return err
+			}
+			target := c.String("output")
+			if format == "github" && (target == "" || target == "-") {
+				if target = env.Getenv("GITHUB_ENV"); target == "" {
+					return usageError("run it in a GitHub Actions step, or pass -o FILE", "--format github appends to $GITHUB_ENV, which is not set")
+				}
+			}
+			sel, err := parseSelection(c, s, true)
+			if err != nil {
+				return err
+			}
+			client, err := s.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := s.context(c.Context)
+			defer cancel()
+			rs, err := sel.resolve(ctx, s, client, true)
+			if err != nil {
+				return err
+			}
+			pairs := make([]templates.Pair, len(rs))
+			for i, r := range rs {
+				pairs[i] = templates.Pair{Name: r.varName, Value: r.value}
+			}
+			out, err := templates.Export(format, pairs)
+			if err != nil {
+				return err
+			}
+			if out.Append {
+				// The runner's file holds earlier steps' variables: append
+				// once, after everything resolved; masks go to stdout first.
+				if _, err := env.Stdout.Write(out.Commands); err != nil {
+					return err
+				}
+				return appendFile(target, out.Main)
+			}
+			return writeOutput(env, target, out.Main)
+		},
+	}
+}
+
+// appendFile appends data to path in one write (O_APPEND), creating it
+// with mode 0600.
+func appendFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	return f.Close()
+}

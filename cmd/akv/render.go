@@ -1,0 +1,82 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/templates"
+)
+
+func renderCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:  "render",
+		Usage: "render a text/template with secrets and escaping functions",
+		UsageText: `akv render -i TEMPLATE [-o FILE]
+
+A Go text/template where {{ secret "REF" }} is a secret's value and an
+escaper quotes it for its place: shell, fish, powershell, dotenv, compose,
+pydotenv, nodedotenv, systemd, make, json, yaml, base64, b64dec. Every
+secret is fetched in one parallel batch before rendering. Strict: an
+unknown function, a missing secret or a value the escaper cannot carry is
+an error, and nothing is written.
+
+Examples:
+   # deploy.env.tpl:  DB_PASSWORD={{ secret "akv://myvault/db-password" | compose }}
+   akv render -i deploy.env.tpl -o .env
+   echo 'pw: {{ secret "db-password" | yaml }}' | akv render --vault myvault -i -`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "input", Aliases: []string{"i"}, Usage: "template `FILE` (- for stdin)", Required: false},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically, mode 0600 (- for stdout)"},
+		},
+		Action: func(c *cli.Context) error {
+			in := c.String("input")
+			if in == "" {
+				return usageError("for example: akv render -i deploy.env.tpl -o .env", "render needs -i TEMPLATE")
+			}
+			if c.Args().Present() {
+				return usageError("put flags before arguments; the template is -i FILE", "render takes no arguments")
+			}
+			s, err := loadSettings(c, env)
+			if err != nil {
+				return err
+			}
+			var text []byte
+			if in == "-" {
+				text, err = io.ReadAll(env.Stdin)
+			} else {
+				text, err = os.ReadFile(in)
+			}
+			if err != nil {
+				return usageError("check the -i path", "read template: %v", err)
+			}
+			ctx, cancel := s.context(c.Context)
+			defer cancel()
+			resolve := func(texts []string) (map[string]string, error) {
+				refs, err := s.parseRefs(texts)
+				if err != nil {
+					return nil, err
+				}
+				client, err := s.client()
+				if err != nil {
+					return nil, err
+				}
+				secrets, err := client.Get(ctx, refs)
+				if err != nil {
+					return nil, err
+				}
+				out := make(map[string]string, len(texts))
+				for i, t := range texts {
+					out[t] = secrets[i].Value
+				}
+				return out, nil
+			}
+			out, err := templates.Render(in, string(text), resolve)
+			if err != nil {
+				return err
+			}
+			return writeOutput(env, c.String("output"), out)
+		},
+	}
+}

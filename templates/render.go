@@ -1,0 +1,200 @@
+package templates
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+	"text/template/parse"
+)
+
+// Resolver fetches every reference a template names, in one batch, and
+// returns reference → value.
+type Resolver func(refs []string) (map[string]string, error)
+
+// escaper adapts a format's quoting to a template function that refuses
+// what the format cannot carry.
+func escaper(format string, refuse func(string, string) string, quote func(string) string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		if why := refuse("", v); why != "" {
+			return "", &Error{Kind: KindUnrepresentable, Msg: fmt.Sprintf("%s cannot quote this value: %s", format, why),
+				Hint: "pick the escaper of the format that reads the file"}
+		}
+		return quote(v), nil
+	}
+}
+
+func funcs(secret func(string) (string, error)) template.FuncMap {
+	return template.FuncMap{
+		"secret":     secret,
+		"shell":      escaper("shell", refuseNUL, Shell),
+		"fish":       escaper("fish", refuseNUL, Fish),
+		"powershell": escaper("powershell", refuseNUL, PowerShell),
+		"dotenv":     escaper("dotenv", refuseDotenv, quoteSingle),
+		"compose":    escaper("compose", refuseUTF8, Compose),
+		"pydotenv":   escaper("pydotenv", refusePython, PyDotenv),
+		"nodedotenv": escaper("nodedotenv", refuseNode, NodeDotenv),
+		"systemd":    escaper("systemd", refuseUTF8, Systemd),
+		"make":       escaper("make", refuseMakeLine, MakeValue),
+		"json":       escaper("json", refuseUTF8, JSON),
+		"yaml":       escaper("yaml", refuseUTF8, YAML),
+		"base64":     func(v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) },
+		"b64dec": func(v string) (string, error) {
+			b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+			if err != nil {
+				return "", &Error{Kind: KindUnrepresentable, Msg: "b64dec: the value is not valid base64"}
+			}
+			return string(b), nil
+		},
+	}
+}
+
+// refuseMakeLine is make's rule for one value on the right of ":=".
+func refuseMakeLine(n, v string) string {
+	if strings.Contains(v, "\n") {
+		return "it spans lines; use akv export --format make, which writes define blocks"
+	}
+	return refuseMake(n, v)
+}
+
+// YAML quotes v as a double-quoted YAML scalar: JSON's escaping, plus
+// \u escapes for DEL and the C1 controls that YAML does not allow raw.
+func YAML(v string) string {
+	var b strings.Builder
+	for _, r := range JSON(v) {
+		if r == 0x7f || (r >= 0x80 && r <= 0x9f && r != 0x85) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Render parses text as a Go text/template, collects every
+// {{ secret "REF" }}, resolves them all in one call, then executes.
+// Strict: unknown functions, missing keys and failed escapers are errors,
+// and nothing is returned on error.
+func Render(name, text string, resolve Resolver) ([]byte, error) {
+	placeholder := func(string) (string, error) { return "", nil }
+	t, err := template.New(name).Option("missingkey=error").Funcs(funcs(placeholder)).Parse(text)
+	if err != nil {
+		return nil, &Error{Kind: KindUsage, Msg: err.Error(), Hint: "functions: secret, " + strings.Join(escaperNames(), ", ") + " and text/template's own"}
+	}
+	var refs []string
+	seen := map[string]bool{}
+	for _, tt := range t.Templates() {
+		if tt.Tree == nil {
+			continue
+		}
+		c := collector{tree: tt.Tree, add: func(ref string) {
+			if !seen[ref] {
+				seen[ref] = true
+				refs = append(refs, ref)
+			}
+		}}
+		if err := c.walk(tt.Tree.Root); err != nil {
+			return nil, &Error{Kind: KindUsage, Msg: err.Error(), Hint: `write {{ secret "akv://VAULT/NAME" }} with a quoted reference`}
+		}
+	}
+	values := map[string]string{}
+	if len(refs) > 0 {
+		if values, err = resolve(refs); err != nil {
+			return nil, err
+		}
+	}
+	t.Funcs(template.FuncMap{"secret": func(ref string) (string, error) {
+		v, ok := values[ref]
+		if !ok {
+			return "", &Error{Kind: KindUsage, Msg: fmt.Sprintf("secret %q was not resolved", ref)}
+		}
+		return v, nil
+	}})
+	var out bytes.Buffer
+	if err := t.Execute(&out, nil); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, &Error{Kind: e.Kind, Msg: fmt.Sprintf("%s: %s", name, e.Msg), Hint: e.Hint}
+		}
+		return nil, &Error{Kind: KindUsage, Msg: err.Error()}
+	}
+	return out.Bytes(), nil
+}
+
+func escaperNames() []string {
+	return []string{"shell", "fish", "powershell", "dotenv", "compose", "pydotenv", "nodedotenv", "systemd", "make", "json", "yaml", "base64", "b64dec"}
+}
+
+// collector finds every call of secret in a template; each must take one
+// string literal, so all references are known before execution.
+type collector struct {
+	tree *parse.Tree
+	add  func(string)
+}
+
+func (c collector) fail(n parse.Node, format string, args ...any) error {
+	loc, _ := c.tree.ErrorContext(n)
+	return fmt.Errorf("%s: %s", loc, fmt.Sprintf(format, args...))
+}
+
+func (c collector) walk(n parse.Node) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, x := range n.Nodes {
+			if err := c.walk(x); err != nil {
+				return err
+			}
+		}
+	case *parse.ActionNode:
+		return c.walk(n.Pipe)
+	case *parse.PipeNode:
+		if n == nil {
+			return nil
+		}
+		for i, cmd := range n.Cmds {
+			if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && id.Ident == "secret" {
+				if len(cmd.Args) != 2 || i > 0 {
+					return c.fail(cmd, "secret takes exactly one quoted reference")
+				}
+				s, ok := cmd.Args[1].(*parse.StringNode)
+				if !ok {
+					return c.fail(cmd, "secret takes a quoted reference, not %s", cmd.Args[1])
+				}
+				c.add(s.Text)
+				continue
+			}
+			for _, a := range cmd.Args {
+				if err := c.walk(a); err != nil {
+					return err
+				}
+			}
+		}
+	case *parse.IdentifierNode:
+		if n.Ident == "secret" {
+			return c.fail(n, `secret used as a value: call it as {{ secret "REF" }}`)
+		}
+	case *parse.IfNode:
+		return c.branch(&n.BranchNode)
+	case *parse.RangeNode:
+		return c.branch(&n.BranchNode)
+	case *parse.WithNode:
+		return c.branch(&n.BranchNode)
+	case *parse.TemplateNode:
+		return c.walk(n.Pipe)
+	}
+	return nil
+}
+
+func (c collector) branch(b *parse.BranchNode) error {
+	for _, n := range []parse.Node{b.Pipe, b.List, b.ElseList} {
+		if err := c.walk(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
