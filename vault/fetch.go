@@ -81,10 +81,12 @@ func (e *FetchError) ErrorKind() string {
 	return KindInternal
 }
 
-// ErrorHint is the hint of the first failure that has one.
+// ErrorHint is the hint of the first failure of the kind that explains
+// the most.
 func (e *FetchError) ErrorHint() string {
+	kind := e.ErrorKind()
 	for _, s := range e.Failed {
-		if h := hintOf(s.Err); h != "" {
+		if h := hintOf(s.Err); h != "" && KindOf(s.Err) == kind {
 			return h
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -23,6 +24,8 @@ func selectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "strip-prefix", Usage: "drop `P` from secret names before naming variables"},
 	}
 }
+
+var wordRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // entry is one variable of a selection: a reference to fetch or a literal
 // from an env file.
@@ -49,9 +52,16 @@ func parseSelection(c *cli.Context, s *settings, namesMatter bool) (*selection, 
 		return nil, err
 	}
 	sel.list = c.Bool("all") || c.IsSet("prefix") || len(c.StringSlice("tag")) > 0
+	if err := flagsFirst(c.Args().Slice()); err != nil {
+		return nil, err
+	}
 	for _, arg := range c.Args().Slice() {
 		name, refText := "", arg
-		if k, v, ok := strings.Cut(arg, "="); ok && templates.ValidName(k) {
+		if k, v, ok := strings.Cut(arg, "="); ok && wordRE.MatchString(k) {
+			if !templates.ValidName(k) {
+				return nil, usageError("variable names are letters, digits and _, not starting with a digit",
+					"%q is not a valid variable name", k)
+			}
 			name, refText = k, v
 		}
 		r, err := vault.Parse(refText, s.vault)

@@ -162,6 +162,9 @@ func (s *settings) client() (*vault.Client, error) {
 // parseRefs parses every argument before anything is sent, reporting all
 // bad ones at once.
 func (s *settings) parseRefs(args []string) ([]vault.Ref, error) {
+	if err := flagsFirst(args); err != nil {
+		return nil, err
+	}
 	var refs []vault.Ref
 	var bad []string
 	var firstErr error
@@ -187,4 +190,17 @@ func hintOf(err error) string {
 		return h.ErrorHint()
 	}
 	return ""
+}
+
+// flagsFirst catches a flag written after the references: urfave stops
+// parsing flags at the first argument, and "--format" would otherwise be
+// looked up as a secret.
+func flagsFirst(args []string) error {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			return usageError("put flags before the references: akv COMMAND [flags] REF...",
+				"flag %s comes after the references", a)
+		}
+	}
+	return nil
 }
