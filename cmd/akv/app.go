@@ -25,6 +25,7 @@ func newApp(env *Env) *cli.App {
 		checkCommand(env),
 		exportCommand(env),
 		renderCommand(env),
+		runCommand(env),
 		emulatorCommand(env),
 		versionCommand(env),
 	}

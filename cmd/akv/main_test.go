@@ -47,6 +47,8 @@ func TestScripts(t *testing.T) {
 			"emustat":    cmdEmuStat,
 			"canaries":   cmdCanaries,
 			"setenvfile": cmdSetenvFile,
+			"waitfile":   cmdWaitFile,
+			"signalpid":  cmdSignalPID,
 		},
 	})
 }
@@ -164,4 +166,32 @@ func cmdSetenvFile(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: setenvfile VAR FILE")
 	}
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// cmdWaitFile waits up to 10 s for FILE to have content: waitfile FILE.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if fi, err := os.Stat(ts.MkAbs(args[0])); err == nil && fi.Size() > 0 {
+			return
+		}
+	}
+	ts.Fatalf("%s did not appear", args[0])
+}
+
+// cmdSignalPID sends SIGNAL to the pid written in FILE (testscript's own
+// kill knows only INT and KILL): signalpid TERM|INT|HUP FILE.
+func cmdSignalPID(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: signalpid SIGNAL FILE")
+	}
+	sig, ok := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP}[args[0]]
+	if !ok {
+		ts.Fatalf("unknown signal %s", args[0])
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[1])))
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, sig))
 }

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/templates"
+	"github.com/akv-cli/akv/vault"
+)
+
+func runCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "run a command with secrets only in its environment",
+		UsageText: `akv run [--env-file F]... [--set NAME=REF]... [--mask] [--no-inherit] [--] CMD [ARGS...]
+
+Every environment variable whose value is a reference (akv://…, a Key Vault
+secret URL, @Microsoft.KeyVault(...)) is replaced by the secret's value,
+all fetched in one parallel batch; if any fails, CMD never starts. Then akv
+becomes CMD (exec), so signals, job control, the terminal and the exit
+status are CMD's own. With --mask, CMD runs as a child whose output is
+streamed through a filter that replaces secret values with *****.
+
+Examples:
+   DB_PASSWORD=akv://myvault/db-password akv run -- ./migrate.sh
+   akv run --env-file refs.env -- docker compose up
+   akv run --set API_KEY=akv://myvault/api-key --mask -- make deploy`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "env-file", Usage: "add NAME=reference-or-literal lines from `FILE` (repeatable)"},
+			&cli.StringSliceFlag{Name: "set", Usage: "add `NAME=REF` (repeatable)"},
+			&cli.BoolFlag{Name: "mask", Usage: "mask secret values in CMD's output (CMD runs as a child)"},
+			&cli.BoolFlag{Name: "no-inherit", Usage: "start from an empty environment plus PATH, HOME and the variables akv sets"},
+		},
+		Action: func(c *cli.Context) error {
+			argv := c.Args().Slice()
+			if len(argv) == 0 {
+				return usageError("for example: akv run -- ./deploy.sh", "run needs a command")
+			}
+			s, err := loadSettings(c, env)
+			if err != nil {
+				return err
+			}
+			vars, err := runEnvironment(c, s)
+			if err != nil {
+				return err
+			}
+			values, err := resolveVars(c.Context, s, vars)
+			if err != nil {
+				return err
+			}
+			childEnv := make([]string, 0, len(vars))
+			for _, v := range vars {
+				childEnv = append(childEnv, v.name+"="+v.value)
+			}
+			path, err := lookPath(argv[0], vars)
+			if err != nil {
+				return err
+			}
+			if c.Bool("mask") {
+				return runMasked(c.Context, env, path, argv, childEnv, values)
+			}
+			return execve(env, path, argv, childEnv)
+		},
+	}
+}
+
+// runVar is one variable of the child's environment.
+type runVar struct {
+	name  string
+	value string
+	ref   *vault.Ref
+}
+
+// runEnvironment builds the child's variables: the inherited environment
+// (or PATH and HOME), then env files, then --set, later ones winning.
+func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
+	byName := map[string]int{}
+	var vars []runVar
+	set := func(v runVar) {
+		if i, ok := byName[v.name]; ok {
+			vars[i] = v
+			return
+		}
+		byName[v.name] = len(vars)
+		vars = append(vars, v)
+	}
+	for _, kv := range s.env.Environ() {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			continue
+		}
+		isRef := vault.IsReference(value)
+		if c.Bool("no-inherit") && !isRef && name != "PATH" && name != "HOME" {
+			continue
+		}
+		v := runVar{name: name, value: value}
+		if isRef {
+			r, err := vault.Parse(value, s.vault)
+			if err != nil {
+				return nil, fmt.Errorf("environment variable %s: %w", name, err)
+			}
+			v.ref = &r
+		}
+		set(v)
+	}
+	for _, path := range c.StringSlice("env-file") {
+		es, err := readEnvFile(path, s)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			set(runVar{name: e.varName, value: e.literal, ref: e.ref})
+		}
+	}
+	for _, kv := range c.StringSlice("set") {
+		name, refText, ok := strings.Cut(kv, "=")
+		if !ok || !templates.ValidName(name) {
+			return nil, usageError("for example --set DB_PASSWORD=akv://myvault/db-password", "bad --set %q: want NAME=REF", kv)
+		}
+		r, err := vault.Parse(refText, s.vault)
+		if err != nil {
+			return nil, err
+		}
+		set(runVar{name: name, ref: &r})
+	}
+	return vars, nil
+}
+
+// resolveVars fetches every reference in one batch and fills in values.
+// It returns the secret values, for masking.
+func resolveVars(ctx context.Context, s *settings, vars []runVar) ([]string, error) {
+	var refs []vault.Ref
+	for _, v := range vars {
+		if v.ref != nil {
+			refs = append(refs, *v.ref)
+		}
+	}
+	if len(refs) == 0 {
+		return nil, nil // nothing to fetch: no identity needed
+	}
+	client, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.context(ctx)
+	defer cancel()
+	secrets, err := client.Get(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	values := make([]string, 0, len(secrets))
+	i := 0
+	for k := range vars {
+		if vars[k].ref != nil {
+			vars[k].value = secrets[i].Value
+			values = append(values, secrets[i].Value)
+			i++
+		}
+	}
+	sort.Strings(values)
+	return values, nil
+}
+
+// lookPath finds the command on the child's PATH, with the shell's exit
+// codes: 127 not found, 126 not executable.
+func lookPath(name string, vars []runVar) (string, error) {
+	path := ""
+	for _, v := range vars {
+		if v.name == "PATH" {
+			path = v.value
+		}
+	}
+	candidates := []string{name}
+	if !strings.Contains(name, "/") {
+		candidates = nil
+		for _, dir := range filepath.SplitList(path) {
+			if dir == "" {
+				dir = "."
+			}
+			candidates = append(candidates, filepath.Join(dir, name))
+		}
+	}
+	var found string
+	for _, p := range candidates {
+		err := executable(p)
+		if err == nil {
+			return p, nil
+		}
+		if errors.Is(err, fs.ErrPermission) && found == "" {
+			found = p
+		}
+	}
+	if found != "" {
+		return "", &exitError{code: exitNotExecutable, msg: fmt.Sprintf("run: %s: permission denied", found),
+			hint: "make it executable (chmod +x) or run it through its interpreter"}
+	}
+	return "", &exitError{code: exitCommandNotFound, msg: fmt.Sprintf("run: %s: command not found", name),
+		hint: "check the name and PATH"}
+}
+
+// exitStatus turns a finished child into akv's exit code: its own status,
+// or 128+N when signal N killed it.
+func exitStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &exitError{code: waitCode(ee), silent: true}
+	}
+	return err
+}

@@ -1,0 +1,50 @@
+//go:build !windows
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// TestMaskOnTerminalKeepsTTY: with --mask and stdout on a terminal, the
+// child still sees a terminal (colours, progress bars) and its output is
+// masked.
+func TestMaskOnTerminalKeepsTTY(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	var got bytes.Buffer
+	copied := make(chan struct{})
+	go func() { io.Copy(&got, ptmx); close(copied) }()
+
+	secret := "canary-7f3a9c1e5b"
+	env := &Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: tty, StdoutTTY: true}
+	err = runMasked(context.Background(), env, "/bin/sh",
+		[]string{"sh", "-c", `if [ -t 1 ]; then printf '\033[32mtty\033[0m %s\n' "$X"; else echo notty; fi; exit 7`},
+		[]string{"X=" + secret, "PATH=" + os.Getenv("PATH")}, []string{secret})
+	if exitCode(err) != 7 {
+		t.Fatalf("exit = %d (%v), want 7", exitCode(err), err)
+	}
+	tty.Close()
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second):
+	}
+	out := got.String()
+	if !strings.Contains(out, "\033[32mtty\033[0m *****") {
+		t.Fatalf("output %q: want the colour codes kept and the value masked", out)
+	}
+	if strings.Contains(out, secret) {
+		t.Fatal("the secret reached the terminal")
+	}
+}
