@@ -39,3 +39,28 @@ akv get no-such-secret || echo "exit code: $?"
 
 step "A dry run of a selection" 'akv check db-password api-key multi-line'
 akv check db-password api-key multi-line
+
+step "Source secrets into this shell (the exit status survives)" 'out=$(akv export db-password api-key) && eval "$out"'
+out=$(akv export db-password api-key) && eval "$out"
+echo "DB_PASSWORD is ${#DB_PASSWORD} characters long"
+
+step "A .env for docker compose, written atomically with mode 0600" 'akv export --prefix app- --strip-prefix app- --format dotenv-compose -o .env'
+akv export --prefix app- --strip-prefix app- --format dotenv-compose -o .env
+ls -l .env | cut -d' ' -f1
+cat .env
+
+step "A value a format cannot carry is refused, naming the formats that can" 'akv export --format docker multi-line'
+akv export --format docker multi-line || echo "exit code: $?"
+
+step "Render a template: every secret fetched in one parallel batch" 'akv render -i deploy.tpl'
+cat > deploy.tpl <<'TPL'
+DATABASE_URL={{ secret "app-db-url" | compose }}
+MOTD={{ secret "vec-mixed-quotes" | shell }}
+TPL
+akv render -i deploy.tpl
+
+step "Run a program with secrets only in its environment" 'DB_PASSWORD=akv://demo/db-password akv run --mask -- sh -c '\''echo "connecting with $DB_PASSWORD"'\'''
+DB_PASSWORD=akv://demo/db-password akv run --mask -- sh -c 'echo "connecting with $DB_PASSWORD"'
+
+echo
+echo "Done: the emulator stops now. Try it yourself: bin/akv emulator --write-env e.env & then . ./e.env"
