@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // DefaultCloudShellEndpoint is where Cloud Shell serves tokens when
@@ -36,11 +35,7 @@ type CloudShellOptions struct {
 
 // CloudShell gets tokens from the Azure Cloud Shell managed-identity
 // endpoint: POST with "Metadata: true" and a form body "resource=…".
-type CloudShell struct {
-	endpoint string
-	ic       *identityClient
-	cache    *tokenCache
-}
+type CloudShell struct{ *managedIdentity }
 
 var _ azcore.TokenCredential = (*CloudShell)(nil)
 
@@ -58,9 +53,16 @@ func NewCloudShell(opts *CloudShellOptions) (*CloudShell, error) {
 		return nil, err
 	}
 	ic := newIdentity("CloudShell", o.Transport, o.Now, o.Log, o.RetryDelay, o.MaxAttempts)
-	c := &CloudShell{endpoint: o.Endpoint, ic: ic}
-	c.cache = newTokenCache(ic.now, c.fetch)
-	return c, nil
+	body := func(resource string) string { return url.Values{"resource": {resource}}.Encode() }
+	return &CloudShell{newManagedIdentity(ic, o.Endpoint, func(ctx context.Context, resource string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.Endpoint, strings.NewReader(body(resource)))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Metadata", "true")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return req, nil
+	})}, nil
 }
 
 func newIdentity(name string, rt http.RoundTripper, now func() time.Time, log func(string, ...any), delay time.Duration, attempts int) *identityClient {
@@ -88,28 +90,6 @@ func checkEndpoint(variable, endpoint string) error {
 	return &Error{Kind: KindUsage,
 		Msg:  fmt.Sprintf("%s=%q is not an http(s) URL", variable, endpoint),
 		Hint: fmt.Sprintf("unset %s or set it to a URL such as %s", variable, DefaultCloudShellEndpoint)}
-}
-
-// GetToken implements azcore.TokenCredential.
-func (c *CloudShell) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(c.ic.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return c.cache.get(ctx, resource)
-}
-
-func (c *CloudShell) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
-	body := url.Values{"resource": {resource}}.Encode()
-	return c.ic.do(ctx, c.endpoint, resource, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Metadata", "true")
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		return req, nil
-	})
 }
 
 // scopeToResource maps the one scope azcore asks for to the resource the

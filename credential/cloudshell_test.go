@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -330,13 +331,14 @@ func TestMalformedEndpointIsUsageError(t *testing.T) {
 
 func TestSelect(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	_, err := Select(SelectOptions{Getenv: env(nil)})
+	noAz := func(string) (string, error) { return "", os.ErrNotExist }
+	_, err := Select(SelectOptions{Getenv: env(nil), LookPath: noAz})
 	if err == nil || !strings.HasPrefix(err.Error(), "not in Azure Cloud Shell") {
 		t.Fatalf("no MSI_ENDPOINT: err = %v", err)
 	}
 	assertKind(t, err, KindAuth)
 
-	s, err := Select(SelectOptions{Getenv: env(map[string]string{"MSI_ENDPOINT": "http://127.0.0.1:1/oauth2/token"})})
+	s, err := Select(SelectOptions{Getenv: env(map[string]string{"MSI_ENDPOINT": "http://127.0.0.1:1/oauth2/token"}), LookPath: noAz})
 	if err != nil || s.Name != "cloudshell" {
 		t.Fatalf("Select = %+v, %v", s, err)
 	}

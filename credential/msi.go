@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type identityClient struct {
 	now    func() time.Time
 	retry  retryPolicy
 	log    func(format string, args ...any)
+	// retryable says which statuses are worth another try; nil means
+	// retryableStatus. IMDS adds 404 and 410 (it answers them while starting).
+	retryable func(int) bool
 }
 
 // newIdentityHTTPClient never uses a proxy: identity endpoints are local,
@@ -152,7 +156,11 @@ func (c *identityClient) once(req *http.Request, resource string) (azcore.Access
 		return azcore.AccessToken{}, 0, fmt.Errorf("reading the response: %w", describeNetErr(err))
 	}
 	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
-	if retryableStatus(resp.StatusCode) {
+	retryable := c.retryable
+	if retryable == nil {
+		retryable = retryableStatus
+	}
+	if retryable(resp.StatusCode) {
 		return azcore.AccessToken{}, retryAfter, fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(body))
 	}
 	var tr tokenResponse
@@ -193,6 +201,10 @@ func contentKind(resp *http.Response, err error) string {
 // describeNetErr keeps dial errors readable: "connection refused" says more
 // than the full *net.OpError chain.
 func describeNetErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is in the message already
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("timed out: %w", err)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -140,6 +141,8 @@ type vaultClient struct {
 	ready    chan struct{} // closed once a token was handed out or the first request ended
 	doneOnce sync.Once
 	authErr  error // set before ready closes when the first request failed to authenticate
+
+	tokenTenant atomic.Value // string: tid of the token sent, for hints
 }
 
 func (v *vaultClient) markReady(authErr error) {
@@ -159,6 +162,11 @@ type gatedCredential struct {
 func (g gatedCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	tok, err := g.inner.GetToken(ctx, o)
 	if err == nil {
+		if g.v.tokenTenant.Load() == nil {
+			if c, cerr := ParseClaims(tok.Token); cerr == nil {
+				g.v.tokenTenant.Store(c.Tenant)
+			}
+		}
 		g.v.markReady(nil)
 	}
 	return tok, err

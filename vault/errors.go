@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -63,7 +65,14 @@ func KindOf(err error) string {
 }
 
 // classify turns what azsecrets returned into an *Error naming op.
-func classify(op, vaultName string, err error) error {
+func (v *vaultClient) classify(op string, err error) error {
+	tenant, _ := v.tokenTenant.Load().(string)
+	return classify(op, v.label, tenant, err)
+}
+
+// classify turns what azsecrets returned into an *Error naming op;
+// tokenTenant is the tenant of the token that was sent, when known.
+func classify(op, vaultName, tokenTenant string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -92,7 +101,8 @@ func classify(op, vaultName string, err error) error {
 		case re.StatusCode == http.StatusUnauthorized:
 			hint := "the token was rejected; check that the identity belongs to the vault's tenant"
 			if strings.Contains(responseText(re), "AKV10032") {
-				hint = "the token is from another tenant than the vault's (AKV10032); Cloud Shell tokens are for your home tenant: use an identity in the vault's tenant"
+				hint = fmt.Sprintf("the token is for tenant %s but vault %s belongs to tenant %s (AKV10032); Cloud Shell tokens are for your home tenant: use an identity in the vault's tenant",
+					orUnknown(tokenTenant), vaultName, orUnknown(challengeTenant(re.RawResponse)))
 			}
 			return &Error{Kind: KindAuth, Op: op, Msg: fmt.Sprintf("vault %s rejected the token %s", vaultName, status), Hint: hint, Err: err}
 		case re.StatusCode == http.StatusTooManyRequests || re.StatusCode >= 500:
@@ -104,8 +114,8 @@ func classify(op, vaultName string, err error) error {
 		return &Error{Kind: KindInternal, Op: op, Msg: fmt.Sprintf("unexpected answer from vault %s %s", vaultName, status), Err: err}
 	}
 	var k kinded
-	if errors.As(err, &k) { // a credential error: no token, nothing fetched
-		return &Error{Kind: k.ErrorKind(), Op: op, Msg: err.Error(), Hint: hintOf(err), Err: err}
+	if errors.As(err, &k) { // a credential error: about the identity, not this secret
+		return &Error{Kind: k.ErrorKind(), Msg: credentialMessage(err), Hint: hintOf(err), Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Kind: KindNetwork, Op: op, Msg: "timed out talking to vault " + vaultName,
@@ -162,4 +172,69 @@ func responseText(re *azcore.ResponseError) string {
 	b, _ := io.ReadAll(io.LimitReader(re.RawResponse.Body, 8<<10))
 	re.RawResponse.Body = io.NopCloser(strings.NewReader(string(b)))
 	return string(b)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+// challengeTenant reads the tenant from a 401's WWW-Authenticate header:
+// authorization="https://login.microsoftonline.com/<tenant>".
+func challengeTenant(resp *http.Response) string {
+	if resp == nil {
+		return ""
+	}
+	h := resp.Header.Get("WWW-Authenticate")
+	_, after, ok := strings.Cut(h, `authorization="`)
+	if !ok {
+		return ""
+	}
+	u, _, _ := strings.Cut(after, `"`)
+	parts := strings.Split(strings.TrimRight(u, "/"), "/")
+	return parts[len(parts)-1]
+}
+
+// TokenClaims are the claims akv reads from an access token, for whoami
+// and error hints. The token is not verified: it only describes itself.
+type TokenClaims struct {
+	Tenant     string `json:"tid"`
+	ObjectID   string `json:"oid"`
+	Audience   string `json:"aud"`
+	UniqueName string `json:"unique_name"`
+	UPN        string `json:"upn"`
+	AppID      string `json:"appid"`
+	Expires    int64  `json:"exp"`
+}
+
+// ParseClaims decodes a JWT's payload.
+func ParseClaims(token string) (TokenClaims, error) {
+	var c TokenClaims
+	parts := strings.Split(token, ".")
+	if len(parts) < 2 {
+		return c, fmt.Errorf("the token is not a JWT")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return c, fmt.Errorf("the token's payload is not base64url")
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return c, fmt.Errorf("the token's payload is not JSON")
+	}
+	return c, nil
+}
+
+// credentialMessage is the credential's own error, without the wrapping
+// azcore adds around it.
+func credentialMessage(err error) string {
+	var k interface {
+		error
+		ErrorKind() string
+	}
+	if errors.As(err, &k) {
+		return k.Error()
+	}
+	return err.Error()
 }

@@ -58,14 +58,16 @@ type FetchError struct {
 }
 
 func (e *FetchError) Error() string {
-	var b strings.Builder
-	for i, s := range e.Failed {
-		if i > 0 {
-			b.WriteString("\n")
+	var lines []string
+	seen := map[string]bool{}
+	for _, s := range e.Failed {
+		// One dead identity fails every secret the same way: say it once.
+		if msg := s.Err.Error(); !seen[msg] {
+			seen[msg] = true
+			lines = append(lines, msg)
 		}
-		b.WriteString(s.Err.Error())
 	}
-	return b.String()
+	return strings.Join(lines, "\n")
 }
 
 // ErrorKind is the kind that explains the most: auth, then forbidden,
@@ -142,18 +144,18 @@ func (c *Client) getOne(ctx context.Context, r Ref) Secret {
 	}
 	first, err := v.enter(ctx)
 	if err != nil {
-		s.Err = classify(op, v.label, err)
+		s.Err = v.classify(op, err)
 		return s
 	}
 	if err := c.acquire(ctx); err != nil {
 		v.leave(first, err)
-		s.Err = classify(op, v.label, err)
+		s.Err = v.classify(op, err)
 		return s
 	}
 	start := time.Now()
 	resp, err := v.sc.GetSecret(ctx, r.Name, r.Version, nil)
 	c.release()
-	err = classify(op, v.label, err)
+	err = v.classify(op, err)
 	v.leave(first, err)
 	if err != nil {
 		s.Err = err
@@ -224,18 +226,18 @@ func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) 
 	op := "list vault " + v.label
 	first, err := v.enter(ctx)
 	if err != nil {
-		return classify(op, v.label, err)
+		return v.classify(op, err)
 	}
 	pager := v.sc.NewListSecretPropertiesPager(nil)
 	n := 0
 	for pager.More() {
 		if err := c.acquire(ctx); err != nil {
 			v.leave(first, err)
-			return classify(op, v.label, err)
+			return v.classify(op, err)
 		}
 		resp, err := pager.NextPage(ctx)
 		c.release()
-		err = classify(op, v.label, err)
+		err = v.classify(op, err)
 		if n == 0 {
 			v.leave(first, err)
 		}

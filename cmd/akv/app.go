@@ -26,6 +26,7 @@ func newApp(env *Env) *cli.App {
 		exportCommand(env),
 		renderCommand(env),
 		runCommand(env),
+		whoamiCommand(env),
 		emulatorCommand(env),
 		versionCommand(env),
 	}

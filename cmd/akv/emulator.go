@@ -37,6 +37,8 @@ Examples:
 			&cli.IntFlag{Name: "throttle", Usage: "Key Vault requests per second per vault before 429 Throttled"},
 			&cli.DurationFlag{Name: "token-lifetime", Usage: "lifetime of issued tokens", Value: 0, DefaultText: "1h"},
 			&cli.IntFlag{Name: "msi-fail", Usage: "the first `N` token requests answer 503"},
+			&cli.StringFlag{Name: "tenant", Usage: "tenant `ID` of issued tokens"},
+			&cli.StringFlag{Name: "vault-tenant", Usage: "tenant `ID` the vaults belong to (default: --tenant; another one gets 401 AKV10032)"},
 			&cli.StringFlag{Name: "msi-expiry-format", Usage: "expires_on `FORMAT`: " + strings.Join(emulator.ExpiryFormats, "|"), DefaultText: "unixstr"},
 		},
 		Action: func(c *cli.Context) error {
@@ -47,6 +49,7 @@ Examples:
 				Addr: c.String("addr"), Names: c.StringSlice("name"), Latency: c.Duration("latency"),
 				Throttle: c.Int("throttle"), TokenLifetime: c.Duration("token-lifetime"), MSIFail: c.Int("msi-fail"),
 				MSIExpiryFormat: c.String("msi-expiry-format"), Now: env.Now,
+				Tenant: c.String("tenant"), VaultTenant: c.String("vault-tenant"),
 			}
 			if f := c.String("secrets"); f != "" {
 				data, err := os.ReadFile(f)

@@ -35,10 +35,13 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Nothing from the developer's environment leaks in.
 			for _, k := range []string{"MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AKV_VAULT",
-				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE"} {
+				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE", "AKV_IMDS_ENDPOINT", "GITHUB_ENV"} {
 				e.Setenv(k, "")
 			}
 			e.Values["emu"] = &emuHolder{}
+			// Auto mode must never see this machine's DMI (nor reach IMDS).
+			e.Setenv("AKV_DMI_DIR", e.WorkDir+"/no-dmi")
+			e.Setenv("AZURE_CLIENT_ID", "")
 			e.Setenv("CANARY", "canary-"+strconv.FormatInt(time.Now().UnixNano(), 16)+"c0ffee")
 			return nil
 		},

@@ -19,7 +19,7 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "vault", Usage: "vault `NAME` or https:// URL for bare secret names (env AKV_VAULT)"},
 		&cli.StringFlag{Name: "cloud", Usage: "`CLOUD`: public, china or usgov (env AKV_CLOUD; default from Cloud Shell's ACC_CLOUD)"},
-		&cli.StringFlag{Name: "auth", Usage: "credential `MODE`: auto or cloudshell (env AKV_AUTH)", DefaultText: "auto"},
+		&cli.StringFlag{Name: "auth", Usage: "credential `MODE`: auto, cloudshell, appservice, imds, azureml or azcli (env AKV_AUTH)", DefaultText: "auto"},
 		&cli.StringFlag{Name: "timeout", Usage: "bound on the whole command, a Go `DURATION` (env AKV_TIMEOUT)", DefaultText: "30s"},
 		&cli.StringFlag{Name: "concurrency", Usage: "parallel Key Vault requests, `N` (env AKV_CONCURRENCY)", DefaultText: "16"},
 		&cli.BoolFlag{Name: "verbose", Usage: "log requests and decisions to stderr, never values (env AKV_VERBOSE)"},
@@ -119,7 +119,8 @@ func (s *settings) context(parent context.Context) (context.Context, context.Can
 }
 
 func (s *settings) credential() (credential.Selected, error) {
-	sel, err := credential.Select(credential.SelectOptions{Mode: s.auth, Getenv: s.env.Getenv, Now: s.env.Now, Log: s.logf})
+	sel, err := credential.Select(credential.SelectOptions{Mode: s.auth, ClientID: s.clientID, Getenv: s.env.Getenv,
+		DMIDir: s.env.Getenv("AKV_DMI_DIR"), Now: s.env.Now, Log: s.logf})
 	if err != nil {
 		return sel, err
 	}

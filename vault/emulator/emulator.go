@@ -28,6 +28,7 @@ type Options struct {
 	MSIFail         int             // first N token requests answer 503
 	MSIExpiryFormat string          // one of ExpiryFormats; "" means unixstr
 	Tenant          string          // tenant id in tokens and challenges
+	VaultTenant     string          // tenant the vaults belong to; "" means Tenant (else tokens get 401 AKV10032)
 	ObjectID        string          // object id in tokens
 	Dir             string          // where ca.pem goes; "" means a new temp dir, removed by Close
 	Now             func() time.Time
@@ -63,6 +64,9 @@ func Start(o Options) (*Emulator, error) {
 	}
 	if o.Tenant == "" {
 		o.Tenant = "72f988bf-0000-4000-8000-00000000a4e1"
+	}
+	if o.VaultTenant == "" {
+		o.VaultTenant = o.Tenant
 	}
 	if o.ObjectID == "" {
 		o.ObjectID = "00000000-0000-4000-8000-0000000de3c0"
@@ -112,7 +116,7 @@ func Start(o Options) (*Emulator, error) {
 			return nil, err
 		}
 		base := "https://" + ln.Addr().String()
-		vs := &vaultServer{name: name, baseURL: base, tenant: o.Tenant, store: newStore(o.Seeds, o.Now()), emu: e}
+		vs := &vaultServer{name: name, baseURL: base, tenant: o.VaultTenant, store: newStore(o.Seeds, o.Now()), emu: e}
 		e.Vaults[name], e.vaults[name] = base, vs
 		e.serve(vs, ln, tlsCfg)
 	}

@@ -39,34 +39,47 @@ type cachedToken struct {
 	issued, expiresOn time.Time
 }
 
+// ServeHTTP answers Cloud Shell's POST form, and the GET forms of IMDS
+// (Metadata: true), App Service (X-IDENTITY-HEADER) and Azure ML (secret),
+// so every credential of akv can be tried against it.
 func (m *msiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := m.emu.tokenRequests.Add(1)
-	if r.Method != http.MethodPost {
+	var resource string
+	switch r.Method {
+	case http.MethodPost:
+		if r.Header.Get("Metadata") != "true" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": kvError{Code: "BadRequest", Message: "Required metadata header not specified"}})
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": kvError{Code: "BadRequest", Message: "cannot parse form body"}})
+			return
+		}
+		resource = r.PostForm.Get("resource")
+	case http.MethodGet:
+		if r.Header.Get("Metadata") != "true" && r.Header.Get("X-IDENTITY-HEADER") == "" && r.Header.Get("secret") == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": kvError{Code: "BadRequest", Message: "Required metadata header not specified"}})
+			return
+		}
+		resource = r.URL.Query().Get("resource")
+	default:
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": kvError{Code: "MethodNotAllowed", Message: "use POST"}})
-		return
-	}
-	if r.Header.Get("Metadata") != "true" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": kvError{Code: "BadRequest", Message: "Required metadata header not specified"}})
 		return
 	}
 	if int(n) <= m.emu.opts.MSIFail {
 		http.Error(w, "upstream token service unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": kvError{Code: "BadRequest", Message: "cannot parse form body"}})
-		return
-	}
-	resource := strings.TrimSuffix(r.PostForm.Get("resource"), "/")
-	if !audiences[resource] {
+	trimmed := strings.TrimSuffix(resource, "/")
+	if !audiences[trimmed] {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": kvError{Code: "AudienceNotSupported",
-			Message: fmt.Sprintf("Audience %s is not a supported MSI token audience. Supported audiences: %s.", r.PostForm.Get("resource"), "https://management.azure.com/, https://vault.azure.net, https://storage.azure.com/, …")}})
+			Message: fmt.Sprintf("Audience %s is not a supported MSI token audience. Supported audiences: %s.", resource, "https://management.azure.com/, https://vault.azure.net, https://storage.azure.com/, …")}})
 		return
 	}
-	tok := m.token(resource)
+	tok := m.token(trimmed)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	fmt.Fprintf(w, `{"access_token":%q,"refresh_token":"",%s,"not_before":"%d","resource":%q,"token_type":"Bearer"}`,
-		tok.token, m.expiry(tok), tok.issued.Unix(), resource)
+		tok.token, m.expiry(tok), tok.issued.Unix(), trimmed)
 }
 
 // token returns the cached token for resource while more than half of its

@@ -46,9 +46,10 @@ var (
 	errBadToken = errors.New("AKV10032: Invalid issuer or signature.")
 	errExpired  = errors.New("AKV10022: Token expired.")
 	errAudience = errors.New("AKV10022: Invalid audience.")
+	errTenant   = errors.New("AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{vault tenant}/, found another tenant's.")
 )
 
-func (s signer) verify(tok string, now time.Time, audience string) error {
+func (s signer) verify(tok string, now time.Time, audience, tenant string) error {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		return errBadToken
@@ -70,6 +71,9 @@ func (s signer) verify(tok string, now time.Time, audience string) error {
 	}
 	if strings.TrimSuffix(c.Aud, "/") != strings.TrimSuffix(audience, "/") {
 		return errAudience
+	}
+	if c.Tid != tenant {
+		return errTenant
 	}
 	return nil
 }

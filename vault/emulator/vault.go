@@ -137,7 +137,7 @@ func (v *vaultServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", "AKV10001: Authorization header is not a Bearer token.")
 		return false
 	}
-	if err := v.emu.signer.verify(tok, v.emu.now(), VaultResource); err != nil {
+	if err := v.emu.signer.verify(tok, v.emu.now(), VaultResource, v.tenant); err != nil {
 		w.Header().Set("WWW-Authenticate", challenge)
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", err.Error())
 		return false
