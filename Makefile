@@ -24,10 +24,13 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-# Each fuzz target for FUZZTIME.
+FUZZ_TARGETS := ./vault:FuzzParse ./credential:FuzzParseExpiry ./templates:FuzzParseEnvFile \
+	./templates:FuzzShell ./templates:FuzzDotenvReaders ./templates:FuzzJSON ./templates:FuzzGrammars
+
+# Each fuzz target for FUZZTIME (their seeds also run in `make test`).
 fuzz:
-	$(GO) test ./vault -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./credential -run '^$$' -fuzz '^FuzzParseExpiry$$' -fuzztime $(FUZZTIME)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$t"; $(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME); done
 
 # A narrated tour against the built-in offline emulator.
 demo: build

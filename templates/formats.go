@@ -50,7 +50,7 @@ func formats() []format {
 	return []format{
 		{"shell", "eval in bash, dash, zsh, mksh, ksh, busybox sh", refuseNUL, lines(func(p Pair) string { return "export " + p.Name + "=" + Shell(p.Value) + "\n" })},
 		{"fish", "fish: … | source", refuseNUL, lines(func(p Pair) string { return "set -gx " + p.Name + " " + Fish(p.Value) + "\n" })},
-		{"powershell", "PowerShell: … | Out-String | Invoke-Expression", refuseNUL, lines(func(p Pair) string { return "$env:" + p.Name + " = " + PowerShell(p.Value) + "\n" })},
+		{"powershell", "PowerShell: … | Out-String | Invoke-Expression", refuseUTF8, lines(func(p Pair) string { return "$env:" + p.Name + " = " + PowerShell(p.Value) + "\n" })},
 		{"dotenv", "the portable subset: compose, python-dotenv, node dotenv, godotenv, systemd", refuseDotenv, lines(func(p Pair) string { return p.Name + "=" + quoteSingle(p.Value) + "\n" })},
 		{"dotenv-compose", "docker compose --env-file and env_file:", refuseUTF8, lines(func(p Pair) string { return p.Name + "=" + Compose(p.Value) + "\n" })},
 		{"dotenv-python", "python-dotenv", refusePython, lines(func(p Pair) string { return p.Name + "=" + PyDotenv(p.Value) + "\n" })},

@@ -31,7 +31,7 @@ func funcs(secret func(string) (string, error)) template.FuncMap {
 		"secret":     secret,
 		"shell":      escaper("shell", refuseNUL, Shell),
 		"fish":       escaper("fish", refuseNUL, Fish),
-		"powershell": escaper("powershell", refuseNUL, PowerShell),
+		"powershell": escaper("powershell", refuseUTF8, PowerShell),
 		"dotenv":     escaper("dotenv", refuseDotenv, quoteSingle),
 		"compose":    escaper("compose", refuseUTF8, Compose),
 		"pydotenv":   escaper("pydotenv", refusePython, PyDotenv),
