@@ -106,7 +106,7 @@ func lookup(name string) (format, error) {
 		names = append(names, f.name)
 	}
 	hint := "formats: " + strings.Join(names, ", ")
-	if s := closest(name, names); s != "" {
+	if s := Closest(name, names); s != "" {
 		hint = fmt.Sprintf("did you mean --format %s? (%s)", s, hint)
 	}
 	return format{}, &Error{Kind: KindUsage, Msg: fmt.Sprintf("unknown format %q", name), Hint: hint}
@@ -413,8 +413,8 @@ func writeJSON(pairs []Pair) Output {
 	return Output{Main: []byte(b.String())}
 }
 
-// closest suggests a known word within edit distance 2 of s.
-func closest(s string, words []string) string {
+// Closest suggests the known word within edit distance 2 of s, or "".
+func Closest(s string, words []string) string {
 	best, bestD := "", 3
 	sorted := append([]string(nil), words...)
 	sort.Strings(sorted)

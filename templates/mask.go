@@ -22,7 +22,7 @@ const Mask = "*****"
 // bounded by the longest secret. Close flushes what it held.
 type Masker struct {
 	w        io.Writer
-	patterns [][]byte    // longest first, so a whole value beats one of its lines
+	patterns [][]byte   // longest first, so a whole value beats one of its lines
 	byFirst  [256][]int // indexes into patterns, by first byte
 	maxLen   int
 

@@ -96,6 +96,9 @@ type Options struct {
 	Concurrency int                  // parallel requests; zero means 16
 	Log         func(string, ...any) // diagnostics, never values
 	MaxRetries  int                  // per request on 429/5xx; zero means 4
+	// Progress, when set, is told after each secret how many are done of
+	// how many are known so far (a listing grows the total page by page).
+	Progress func(done, total int)
 }
 
 // Client fetches secrets from any number of vaults.
@@ -105,6 +108,30 @@ type Client struct {
 
 	mu     sync.Mutex
 	vaults map[string]*vaultClient // by base URL
+
+	progressMu  sync.Mutex
+	done, total int
+}
+
+// track adds n secrets to the total the progress callback reports.
+func (c *Client) track(n int) {
+	if c.opts.Progress == nil {
+		return
+	}
+	c.progressMu.Lock()
+	c.total += n
+	c.progressMu.Unlock()
+}
+
+// finished reports one more secret done.
+func (c *Client) finished() {
+	if c.opts.Progress == nil {
+		return
+	}
+	c.progressMu.Lock()
+	defer c.progressMu.Unlock() // one line at a time
+	c.done++
+	c.opts.Progress(c.done, c.total)
 }
 
 // New returns a Client. It makes no request.

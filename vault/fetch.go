@@ -122,9 +122,11 @@ func (c *Client) Get(ctx context.Context, refs []Ref) ([]Secret, error) {
 		index[r] = append(index[r], i)
 	}
 	var wg sync.WaitGroup
+	c.track(len(order))
 	for _, r := range order {
 		wg.Go(func() {
 			s := c.getOne(ctx, r)
+			c.finished()
 			for _, i := range index[r] {
 				out[i] = s
 			}
@@ -301,8 +303,10 @@ func (c *Client) GetMatching(ctx context.Context, vault Ref, f Filter) (Selected
 			i := len(sel.Secrets)
 			sel.Secrets = append(sel.Secrets, Secret{Ref: r})
 			mu.Unlock()
+			c.track(1)
 			wg.Go(func() {
 				s := c.getOne(ctx, r)
+				c.finished()
 				mu.Lock()
 				sel.Secrets[i] = s
 				mu.Unlock()

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/templates"
 )
 
 // run builds the app, runs it and returns the exit code.
@@ -28,6 +30,7 @@ func newApp(env *Env) *cli.App {
 		runCommand(env),
 		whoamiCommand(env),
 		emulatorCommand(env),
+		completionCommand(env),
 		versionCommand(env),
 	}
 	for _, c := range commands {
@@ -74,7 +77,7 @@ Try it offline: akv emulator --write-env e.env & then . ./e.env`,
 
 func unknownCommand(c *cli.Context, name string) error {
 	hint := "run 'akv --help' for the list of commands"
-	if s := closest(name, commandNames(c.App)); s != "" {
+	if s := templates.Closest(name, commandNames(c.App)); s != "" {
 		hint = fmt.Sprintf("did you mean 'akv %s'?", s)
 	}
 	return usageError(hint, "unknown command %q", name)
@@ -100,35 +103,4 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 		msg = "unknown flag --" + strings.TrimLeft(name, "-")
 	}
 	return usageError(fmt.Sprintf("run '%s --help' for usage", cmd), "%s", msg)
-}
-
-// closest suggests a known word within edit distance 2 of s.
-func closest(s string, words []string) string {
-	best, bestD := "", 3
-	for _, w := range words {
-		if d := editDistance(s, w); d < bestD {
-			best, bestD = w, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -157,7 +157,7 @@ func (s *settings) client() (*vault.Client, error) {
 		return nil, err
 	}
 	return vault.New(vault.Options{Credential: cred.Credential, HTTPClient: hc, Endpoints: eps,
-		Concurrency: s.concurrency, Log: s.logf})
+		Concurrency: s.concurrency, Log: s.logf, Progress: s.progress()})
 }
 
 // parseRefs parses every argument before anything is sent, reporting all
@@ -204,4 +204,25 @@ func flagsFirst(args []string) error {
 		}
 	}
 	return nil
+}
+
+// progress draws "fetched N/M" on a terminal's stderr for bulk fetches of
+// more than 50 secrets, and clears it when done. Never with --verbose
+// (the lines would interleave) or when stderr is not a terminal.
+func (s *settings) progress() func(done, total int) {
+	if !s.env.StderrTTY || s.verbose {
+		return nil
+	}
+	return func(done, total int) {
+		if total <= 50 {
+			return
+		}
+		if done == total {
+			fmt.Fprint(s.env.Stderr, "\r\033[K")
+			return
+		}
+		if done%10 == 0 {
+			fmt.Fprintf(s.env.Stderr, "\rakv: fetched %d/%d secrets", done, total)
+		}
+	}
 }
