@@ -164,7 +164,6 @@ type vaultClient struct {
 	sc    *azsecrets.Client
 
 	once     sync.Once
-	first    bool
 	ready    chan struct{} // closed once a token was handed out or the first request ended
 	doneOnce sync.Once
 	authErr  error // set before ready closes when the first request failed to authenticate

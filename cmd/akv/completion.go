@@ -118,10 +118,6 @@ complete -o default -F _akv akv
 func fishCompletion(specs []cmdSpec) string {
 	var b strings.Builder
 	b.WriteString("# akv completion for fish\ncomplete -c akv -f\n")
-	var names []string
-	for _, s := range specs {
-		names = append(names, s.name)
-	}
 	for _, s := range specs {
 		fmt.Fprintf(&b, "complete -c akv -n '__fish_use_subcommand' -a %s -d %s\n", s.name, fishQuote(s.usage))
 		for _, f := range s.flags {

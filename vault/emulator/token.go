@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 )
@@ -42,11 +41,16 @@ func (s signer) mac(msg string) []byte {
 	return m.Sum(nil)
 }
 
-var (
-	errBadToken = errors.New("AKV10032: Invalid issuer or signature.")
-	errExpired  = errors.New("AKV10022: Token expired.")
-	errAudience = errors.New("AKV10022: Invalid audience.")
-	errTenant   = errors.New("AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{vault tenant}/, found another tenant's.")
+// wireError is a message Key Vault sends in a 401 body, word for word.
+type wireError string
+
+func (e wireError) Error() string { return string(e) }
+
+const (
+	errBadToken wireError = "AKV10032: Invalid issuer or signature."
+	errExpired  wireError = "AKV10022: Token expired."
+	errAudience wireError = "AKV10022: Invalid audience."
+	errTenant   wireError = "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{vault tenant}/, found another tenant's."
 )
 
 func (s signer) verify(tok string, now time.Time, audience, tenant string) error {
