@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"setenvfile": cmdSetenvFile,
 			"waitfile":   cmdWaitFile,
 			"signalpid":  cmdSignalPID,
+			"bigsecrets": cmdBigSecrets,
 		},
 	})
 }
@@ -197,4 +198,20 @@ func cmdSignalPID(ts *testscript.TestScript, neg bool, args []string) {
 	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[1])))
 	ts.Check(err)
 	ts.Check(syscall.Kill(pid, sig))
+}
+
+// cmdBigSecrets writes an emulator secrets file with N secrets:
+// bigsecrets FILE N.
+func cmdBigSecrets(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: bigsecrets FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	seeds := map[string]string{}
+	for i := range n {
+		seeds[fmt.Sprintf("s%04d", i)] = fmt.Sprintf("value-%04d", i)
+	}
+	data, _ := json.Marshal(seeds)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o600))
 }
