@@ -3,13 +3,16 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# urfave/cli's man-page generator (and its markdown parser's init) is
+# never used: leave it out of the binary and its start-up.
+TAGS     := urfave_cli_no_docs
 FUZZTIME ?= 30s
 PKGS     := ./...
 
-.PHONY: build test cover lint vuln fuzz cross demo clean
+.PHONY: build test cover lint vuln fuzz cross bench demo clean
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/akv ./cmd/akv
+	CGO_ENABLED=0 $(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/akv ./cmd/akv
 
 # Unit, end-to-end (testscript against the real binary and emulator) and
 # real-consumer round-trip tests. Fuzz seeds run as ordinary tests.
@@ -33,7 +36,7 @@ cross:
 	@set -e; for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do \
 	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 	  echo "build bin/akv-$$os-$$arch$$ext"; \
-	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/akv-$$os-$$arch$$ext ./cmd/akv; done
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/akv-$$os-$$arch$$ext ./cmd/akv; done
 
 FUZZ_TARGETS := ./vault:FuzzParse ./credential:FuzzParseExpiry ./templates:FuzzParseEnvFile \
 	./templates:FuzzShell ./templates:FuzzDotenvReaders ./templates:FuzzJSON ./templates:FuzzGrammars
@@ -42,6 +45,12 @@ FUZZ_TARGETS := ./vault:FuzzParse ./credential:FuzzParseExpiry ./templates:FuzzP
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $$t"; $(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME); done
+
+# Whole-process timings against the floor and the Azure CLI (bench/results.md).
+# BENCHFLAGS: -latency 20ms -runs 5 -concurrency 16 -no-az
+bench: build
+	$(GO) run ./bench $(BENCHFLAGS)
+	$(GO) test -run '^$$' -bench . -benchmem ./templates ./vault ./credential
 
 # A narrated tour against the built-in offline emulator.
 demo: build

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -67,12 +68,14 @@ func (e *endpointError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.status, e.msg)
 }
 
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*`)
+// jwtLike matches anything shaped like a token, to keep it out of error
+// snippets. Compiled on first use: most runs never need it.
+var jwtLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*`) })
 
 // snippet returns a short printable excerpt of a body for an error, with
 // anything shaped like a token removed.
 func snippet(b []byte) string {
-	s := jwtLike.ReplaceAllString(string(b), "[redacted]")
+	s := jwtLike().ReplaceAllString(string(b), "[redacted]")
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '

@@ -1,7 +1,5 @@
 package templates
 
-import "regexp"
-
 // Error kinds (plain strings, read by cmd through ErrorKind).
 const (
 	KindUsage           = "usage"
@@ -20,7 +18,22 @@ func (e *Error) Error() string     { return e.Msg }
 func (e *Error) ErrorKind() string { return e.Kind }
 func (e *Error) ErrorHint() string { return e.Hint }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// ValidName reports whether s is a variable name every format accepts:
+// [A-Za-z_][A-Za-z0-9_]*.
+func ValidName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	return IsWord(s)
+}
 
-// ValidName reports whether s is a variable name every format accepts.
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+// IsWord reports whether s is one or more of A-Z, a-z, 0-9 and _.
+func IsWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}

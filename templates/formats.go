@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -177,13 +176,22 @@ func refusePython(n, v string) string {
 	return ""
 }
 
-var blankHash = regexp.MustCompile(`\s#`)
+// hasBlankHash reports white space followed by #: python-dotenv's start
+// of a comment in an unquoted value.
+func hasBlankHash(v string) bool {
+	for i := 1; i < len(v); i++ {
+		if v[i] == '#' && strings.ContainsRune(" \t\n\r\v\f", rune(v[i-1])) {
+			return true
+		}
+	}
+	return false
+}
 
 // pyBare reports whether python-dotenv reads v unquoted as it is: one line,
 // no blanks at the ends, no quote first, no " #" comment.
 func pyBare(v string) bool {
 	return v != "" && v == strings.TrimSpace(v) && !strings.ContainsAny(v, "\r\n") &&
-		v[0] != '\'' && v[0] != '"' && !blankHash.MatchString(v)
+		v[0] != '\'' && v[0] != '"' && !hasBlankHash(v)
 }
 
 func refuseNode(n, v string) string {

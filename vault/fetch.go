@@ -139,7 +139,7 @@ func (c *Client) Get(ctx context.Context, refs []Ref) ([]Secret, error) {
 func (c *Client) getOne(ctx context.Context, r Ref) Secret {
 	s := Secret{Ref: r}
 	op := "get " + r.Name
-	v, err := c.vault(r)
+	v, err := c.vault(ctx, r)
 	if err != nil {
 		s.Err = err
 		return s
@@ -221,7 +221,7 @@ func itemOf(p *azsecrets.SecretProperties) Item {
 // pages walks every page of the vault's listing (empty pages included),
 // calling page for each one as it arrives.
 func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) error {
-	v, err := c.vault(vault)
+	v, err := c.vault(ctx, vault)
 	if err != nil {
 		return err
 	}
@@ -233,12 +233,9 @@ func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) 
 	pager := v.sc.NewListSecretPropertiesPager(nil)
 	n := 0
 	for pager.More() {
-		if err := c.acquire(ctx); err != nil {
-			v.leave(first, err)
-			return v.classify(op, err)
-		}
+		// Pages take no concurrency slot: they are one at a time per
+		// vault, and waiting behind the gets they feed would stall them.
 		resp, err := pager.NextPage(ctx)
-		c.release()
 		err = v.classify(op, err)
 		if n == 0 {
 			v.leave(first, err)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -16,11 +15,37 @@ type Ref struct {
 	Version string // 32 hex digits, or empty for the latest
 }
 
-var (
-	vaultNameRE  = regexp.MustCompile(`^[a-zA-Z0-9-]{3,24}$`)
-	secretNameRE = regexp.MustCompile(`^[a-zA-Z0-9-]{1,127}$`)
-	versionRE    = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
-)
+// nameOf reports whether s is min to max characters of a-z, A-Z, 0-9 and
+// "-": the rule for vault and secret names. (No regexp: compiling them
+// costs start-up time on every run.)
+func nameOf(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func validVaultName(s string) bool  { return nameOf(s, 3, 24) }
+func validSecretName(s string) bool { return nameOf(s, 1, 127) }
+
+func validVersion(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
 
 // Cloud DNS suffixes for vault hosts.
 var cloudSuffixes = map[string]string{
@@ -106,7 +131,7 @@ func Parse(s, defaultVault string) (Ref, error) {
 	if s == "" {
 		return Ref{}, badRef(s, "empty reference")
 	}
-	if !secretNameRE.MatchString(s) {
+	if !validSecretName(s) {
 		return Ref{}, badRef(s, "secret names are 1-127 characters of a-z, A-Z, 0-9 and -")
 	}
 	if defaultVault == "" {
@@ -131,7 +156,7 @@ func ParseVault(v string) (Ref, error) {
 		}
 		return hostRef(u.Host), nil
 	}
-	if !vaultNameRE.MatchString(v) {
+	if !validVaultName(v) {
 		return Ref{}, usageErr(fmt.Sprintf("bad vault name %q: vault names are 3-24 characters of a-z, A-Z, 0-9 and -", v), "")
 	}
 	return Ref{Vault: v}, nil
@@ -145,7 +170,7 @@ func hostRef(host string) Ref {
 		h = hh
 	}
 	for _, suffix := range cloudSuffixes {
-		if name, ok := strings.CutSuffix(h, "."+suffix); ok && vaultNameRE.MatchString(name) {
+		if name, ok := strings.CutSuffix(h, "."+suffix); ok && validVaultName(name) {
 			r.Vault = name
 		}
 	}
@@ -218,13 +243,13 @@ func parseAppService(s string) (Ref, error) {
 }
 
 func (r Ref) check(orig string) error {
-	if r.Host == "" && !vaultNameRE.MatchString(r.Vault) {
+	if r.Host == "" && !validVaultName(r.Vault) {
 		return badRef(orig, "vault names are 3-24 characters of a-z, A-Z, 0-9 and -")
 	}
-	if !secretNameRE.MatchString(r.Name) {
+	if !validSecretName(r.Name) {
 		return badRef(orig, "secret names are 1-127 characters of a-z, A-Z, 0-9 and -")
 	}
-	if r.Version != "" && !versionRE.MatchString(r.Version) {
+	if r.Version != "" && !validVersion(r.Version) {
 		return badRef(orig, "a version is 32 hexadecimal digits")
 	}
 	return nil

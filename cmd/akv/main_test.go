@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 // TestScripts runs the real binary against the real emulator: one .txtar
 // per behaviour in testdata/script.
 func TestScripts(t *testing.T) {
+	noAz := pathWithoutAz(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -39,6 +40,9 @@ func TestScripts(t *testing.T) {
 				e.Setenv(k, "")
 			}
 			e.Values["emu"] = &emuHolder{}
+			// auto mode takes any az on PATH as a candidate: the scripts
+			// run on a PATH where no az exists, whatever the machine has.
+			e.Setenv("PATH", filepath.Dir(akvPath(e))+string(os.PathListSeparator)+noAz)
 			// Auto mode must never see this machine's DMI (nor reach IMDS).
 			e.Setenv("AKV_DMI_DIR", e.WorkDir+"/no-dmi")
 			e.Setenv("AZURE_CLIENT_ID", "")
@@ -214,4 +218,30 @@ func cmdBigSecrets(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data, _ := json.Marshal(seeds)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o600))
+}
+
+// akvPath finds the akv program testscript installed for the scripts.
+func akvPath(e *testscript.Env) string {
+	for _, dir := range filepath.SplitList(e.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(dir, "akv")); err == nil {
+			return filepath.Join(dir, "akv")
+		}
+	}
+	return "akv"
+}
+
+// pathWithoutAz is one directory with links to every program on PATH but
+// az, so the scripts see the machine's tools and never its Azure CLI.
+func pathWithoutAz(t *testing.T) string {
+	dir := t.TempDir()
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if e.Name() == "az" || e.IsDir() {
+				continue
+			}
+			os.Symlink(filepath.Join(d, e.Name()), filepath.Join(dir, e.Name())) // the first on PATH wins
+		}
+	}
+	return dir
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -24,8 +23,6 @@ func selectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "strip-prefix", Usage: "drop `P` from secret names before naming variables"},
 	}
 }
-
-var wordRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // entry is one variable of a selection: a reference to fetch or a literal
 // from an env file.
@@ -57,7 +54,7 @@ func parseSelection(c *cli.Context, s *settings, namesMatter bool) (*selection, 
 	}
 	for _, arg := range c.Args().Slice() {
 		name, refText := "", arg
-		if k, v, ok := strings.Cut(arg, "="); ok && wordRE.MatchString(k) {
+		if k, v, ok := strings.Cut(arg, "="); ok && templates.IsWord(k) {
 			if !templates.ValidName(k) {
 				return nil, usageError("variable names are letters, digits and _, not starting with a digit",
 					"%q is not a valid variable name", k)

@@ -157,7 +157,7 @@ func (s *settings) client() (*vault.Client, error) {
 		return nil, err
 	}
 	return vault.New(vault.Options{Credential: cred.Credential, HTTPClient: hc, Endpoints: eps,
-		Concurrency: s.concurrency, Log: s.logf, Progress: s.progress()})
+		Concurrency: s.concurrency, Log: s.logf, Progress: s.progress(), TokenScope: "https://" + eps.Suffix + "/.default"})
 }
 
 // parseRefs parses every argument before anything is sent, reporting all

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -163,7 +165,9 @@ func listenLoopback(addr string) (net.Listener, error) {
 }
 
 func (e *Emulator) serve(h http.Handler, ln net.Listener, tlsCfg *tls.Config) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	// Handshake errors (a client that does not trust the CA) are the
+	// client's to report; the emulator stays quiet.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	e.servers = append(e.servers, srv)
 	if tlsCfg != nil {
 		srv.TLSConfig = tlsCfg

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"sync"
 	"time"
@@ -30,7 +29,7 @@ func ParseSeeds(data []byte) (map[string]Seed, error) {
 	}
 	out := make(map[string]Seed, len(raw))
 	for name, r := range raw {
-		if !secretName.MatchString(name) {
+		if !validName(name) {
 			return nil, fmt.Errorf("secrets file: %q is not a valid secret name (1-127 of a-z, A-Z, 0-9, -)", name)
 		}
 		var s string
@@ -76,7 +75,19 @@ func DemoSeeds() map[string]Seed {
 	return seeds
 }
 
-var secretName = regexp.MustCompile(`^[a-zA-Z0-9-]{1,127}$`)
+// validName is Key Vault's rule for secret names: 1-127 of a-z, A-Z, 0-9, -.
+func validName(s string) bool {
+	if len(s) < 1 || len(s) > 127 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 type version struct {
 	id          string

@@ -158,7 +158,7 @@ func (v *vaultServer) route(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(parts) == 1 && r.Method == http.MethodGet:
 		v.list(w, r, "")
-	case len(parts) >= 2 && !secretName.MatchString(parts[1]):
+	case len(parts) >= 2 && !validName(parts[1]):
 		writeError(w, http.StatusBadRequest, "BadParameter", "", "The request URI contains an invalid name: "+url.PathEscape(parts[1]))
 	case len(parts) == 2 && r.Method == http.MethodPut:
 		v.put(w, r, parts[1])

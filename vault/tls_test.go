@@ -1,0 +1,70 @@
+package vault
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/akv-cli/akv/vault/emulator"
+)
+
+// TestCAFileStillVerifies: AKV_CA_FILE adds trust, it never turns
+// verification off. Another CA, or a name the certificate lacks, fails.
+func TestCAFileStillVerifies(t *testing.T) {
+	e, err := emulator.Start(emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	get := func(caFile, base string) error {
+		hc, err := NewHTTPClient(caFile, 4)
+		if err != nil {
+			return err
+		}
+		resp, err := hc.Get(base + "/_emulator/stats")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(e.CAFile, e.Vaults["demo"]); err != nil {
+		t.Fatalf("emulator CA: %v", err)
+	}
+	other := filepath.Join(t.TempDir(), "other.pem")
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	os.WriteFile(other, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	if err := get(other, e.Vaults["demo"]); err == nil || !strings.Contains(err.Error(), "unknown authority") {
+		t.Fatalf("another CA: err = %v, want unknown authority", err)
+	}
+	// The emulator's certificate names 127.0.0.1 and localhost only.
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(e.Vaults["demo"], "https://"), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := conn.ConnectionState()
+	conn.Close()
+	pemData, _ := os.ReadFile(e.CAFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemData)
+	cs.ServerName = "myvault.vault.azure.net"
+	if err := verifyWith(pool)(cs); err == nil {
+		t.Fatal("a certificate for another name was accepted")
+	}
+	cs.ServerName = "localhost"
+	if err := verifyWith(pool)(cs); err != nil {
+		t.Fatalf("localhost: %v", err)
+	}
+}
