@@ -24,10 +24,12 @@ type Masker struct {
 	w        io.Writer
 	patterns [][]byte   // longest first, so a whole value beats one of its lines
 	byFirst  [256][]int // indexes into patterns, by first byte
+	starts   [256]bool  // byFirst[c] != nil, for the hot loop
 	maxLen   int
 
 	mu      sync.Mutex
-	pending []byte
+	pending []byte // held back: may be the start of a secret
+	out     []byte // reused output buffer
 }
 
 // MaskPatterns returns what NewMasker will hide for values, and the
@@ -61,6 +63,7 @@ func NewMasker(w io.Writer, values []string) *Masker {
 	patterns, _ := MaskPatterns(values)
 	for _, p := range patterns {
 		m.byFirst[p[0]] = append(m.byFirst[p[0]], len(m.patterns))
+		m.starts[p[0]] = true
 		m.patterns = append(m.patterns, []byte(p))
 		m.maxLen = max(m.maxLen, len(p))
 	}
@@ -74,11 +77,14 @@ func (m *Masker) Write(p []byte) (int, error) {
 	if len(m.patterns) == 0 {
 		return m.w.Write(p)
 	}
-	buf := append(m.pending, p...)
-	out, rest := m.scan(buf)
-	m.pending = append(m.pending[:0:0], rest...)
-	if len(out) > 0 {
-		if _, err := m.w.Write(out); err != nil {
+	buf := p
+	if len(m.pending) > 0 {
+		buf = append(m.pending, p...)
+	}
+	rest := m.scan(buf)
+	m.pending = append(m.pending[:0], rest...) // memmove: rest may alias pending
+	if len(m.out) > 0 {
+		if _, err := m.w.Write(m.out); err != nil {
 			return 0, err
 		}
 	}
@@ -97,15 +103,16 @@ func (m *Masker) Close() error {
 	return err
 }
 
-// scan replaces complete matches in buf and splits off the tail that may
-// be the start of a secret continued by the next write.
-func (m *Masker) scan(buf []byte) (out, rest []byte) {
-	var b bytes.Buffer
+// scan puts buf with complete matches replaced into m.out and returns the
+// tail that may be the start of a secret continued by the next write.
+func (m *Masker) scan(buf []byte) (rest []byte) {
+	b := m.out[:0]
+	defer func() { m.out = b }()
 	i, copied := 0, 0
 	for i < len(buf) {
 		// Jump to the next byte that can start a pattern.
 		j := i
-		for j < len(buf) && m.byFirst[buf[j]] == nil {
+		for j < len(buf) && !m.starts[buf[j]] {
 			j++
 		}
 		if j == len(buf) {
@@ -114,20 +121,20 @@ func (m *Masker) scan(buf []byte) (out, rest []byte) {
 		if m.prefixAt(buf[j:]) {
 			// buf[j:] may be a secret (or a longer one than what matches
 			// now) cut by the read boundary: hold it for the next write.
-			b.Write(buf[copied:j])
-			return b.Bytes(), buf[j:]
+			b = append(b, buf[copied:j]...)
+			return buf[j:]
 		}
 		if p := m.matchAt(buf[j:]); p > 0 {
-			b.Write(buf[copied:j])
-			b.WriteString(Mask)
+			b = append(b, buf[copied:j]...)
+			b = append(b, Mask...)
 			i = j + p
 			copied = i
 			continue
 		}
 		i = j + 1
 	}
-	b.Write(buf[copied:])
-	return b.Bytes(), nil
+	b = append(b, buf[copied:]...)
+	return nil
 }
 
 // matchAt returns the length of the longest pattern at the start of s.

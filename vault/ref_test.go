@@ -137,3 +137,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	refs := []string{"akv://myvault/db-password", "https://myvault.vault.azure.net/secrets/db-password/" + ver,
+		"@Microsoft.KeyVault(VaultName=myvault;SecretName=db-password)", "db-password"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range refs {
+			if _, err := Parse(r, "myvault"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
