@@ -181,7 +181,6 @@ func startEmulator(o options, work string, n int) (*emulator, error) {
 		return nil, err
 	}
 	cmd := exec.Command(o.akv, "emulator", "--secrets", secrets, "--latency", o.latency.String(), "--write-env", envFile)
-	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

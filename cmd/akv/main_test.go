@@ -162,6 +162,7 @@ func cmdCanaries(ts *testscript.TestScript, neg bool, args []string) {
 		seeds[n] = ts.Getenv("CANARY") + "-" + n
 	}
 	seeds["off-canary"] = map[string]any{"value": ts.Getenv("CANARY") + "-off", "enabled": false}
+	seeds["tiny"] = "ab*" // too short to mask
 	data, _ := json.Marshal(seeds)
 	ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), args[0]), data, 0o600))
 }

@@ -65,6 +65,7 @@ Examples:
 				return err
 			}
 			if c.Bool("mask") {
+				warnUnmasked(env, vars)
 				return runMasked(c.Context, env, path, argv, childEnv, values)
 			}
 			return execve(env, path, argv, childEnv)
@@ -135,7 +136,8 @@ func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
 }
 
 // resolveVars fetches every reference in one batch and fills in values.
-// It returns the secret values, for masking.
+// It returns the secret values, for masking, and warns about the ones too
+// short to mask.
 func resolveVars(ctx context.Context, s *settings, vars []runVar) ([]string, error) {
 	var refs []vault.Ref
 	for _, v := range vars {
@@ -167,6 +169,20 @@ func resolveVars(ctx context.Context, s *settings, vars []runVar) ([]string, err
 	}
 	sort.Strings(values)
 	return values, nil
+}
+
+// warnUnmasked names the variables whose values --mask leaves alone
+// because they are shorter than templates.MinMaskLen bytes.
+func warnUnmasked(env *Env, vars []runVar) {
+	var short []string
+	for _, v := range vars {
+		if v.ref != nil && v.value != "" && len(v.value) < templates.MinMaskLen {
+			short = append(short, v.name)
+		}
+	}
+	if len(short) > 0 {
+		fmt.Fprintf(env.Stderr, "akv: warning: not masking %s: shorter than %d bytes\n", strings.Join(short, ", "), templates.MinMaskLen)
+	}
 }
 
 // lookPath finds the command on the child's PATH, with the shell's exit

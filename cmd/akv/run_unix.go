@@ -51,10 +51,6 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 // output through maskers. When stdout is a terminal the child writes to a
 // pseudo-terminal, so colours and progress bars survive.
 func runMasked(ctx context.Context, env *Env, path string, argv, childEnv, values []string) error {
-	_, short := templates.MaskPatterns(values)
-	if len(short) > 0 {
-		fmt.Fprintf(env.Stderr, "akv: warning: %d secret value(s) shorter than %d bytes are not masked\n", len(short), templates.MinMaskLen)
-	}
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = childEnv
