@@ -12,7 +12,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 cd "$work"
 akv() { "$akv_bin" "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+bold= plain=
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$(printf '\033[1m') plain=$(printf '\033[0m'); fi
+step() { printf '\n%s== %s%s\n$ %s\n' "$bold" "$1" "$plain" "$2"; }
 
 "$akv_bin" emulator --write-env emu.env >/dev/null 2>&1 &
 emu_pid=$!
