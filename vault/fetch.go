@@ -121,19 +121,49 @@ func (c *Client) Get(ctx context.Context, refs []Ref) ([]Secret, error) {
 		}
 		index[r] = append(index[r], i)
 	}
-	var wg sync.WaitGroup
-	c.track(len(order))
+	f := c.newFetcher(ctx, len(order), func(r Ref, s Secret) {
+		for _, i := range index[r] {
+			out[i] = s // each worker writes its own indexes
+		}
+	})
 	for _, r := range order {
-		wg.Go(func() {
-			s := c.getOne(ctx, r)
-			c.finished()
-			for _, i := range index[r] {
-				out[i] = s
+		f.add(r)
+	}
+	f.wait()
+	return out, collect(out)
+}
+
+// fetcher runs gets on at most Concurrency worker goroutines, so a
+// worker's stack grows once through azcore's deep pipeline rather than
+// once per secret. done is called from the workers.
+type fetcher struct {
+	c    *Client
+	refs chan Ref
+	wg   sync.WaitGroup
+}
+
+func (c *Client) newFetcher(ctx context.Context, n int, done func(Ref, Secret)) *fetcher {
+	f := &fetcher{c: c, refs: make(chan Ref, 4096)}
+	for range max(1, min(n, c.opts.Concurrency)) {
+		f.wg.Go(func() {
+			for r := range f.refs {
+				s := c.getOne(ctx, r)
+				c.finished()
+				done(r, s)
 			}
 		})
 	}
-	wg.Wait()
-	return out, collect(out)
+	return f
+}
+
+func (f *fetcher) add(r Ref) {
+	f.c.track(1)
+	f.refs <- r
+}
+
+func (f *fetcher) wait() {
+	close(f.refs)
+	f.wg.Wait()
 }
 
 func (c *Client) getOne(ctx context.Context, r Ref) Secret {
@@ -281,10 +311,15 @@ type Selected struct {
 // starting each page's gets as soon as that page arrives.
 func (c *Client) GetMatching(ctx context.Context, vault Ref, f Filter) (Selected, error) {
 	var (
-		mu  sync.Mutex
-		sel Selected
-		wg  sync.WaitGroup
+		mu    sync.Mutex
+		sel   Selected
+		index = map[Ref]int{}
 	)
+	fe := c.newFetcher(ctx, c.opts.Concurrency, func(r Ref, s Secret) {
+		mu.Lock()
+		sel.Secrets[index[r]] = s
+		mu.Unlock()
+	})
 	listErr := c.pages(ctx, vault, func(items []Item) error {
 		for _, it := range items {
 			if !f.match(it) {
@@ -297,21 +332,14 @@ func (c *Client) GetMatching(ctx context.Context, vault Ref, f Filter) (Selected
 			r := vault
 			r.Name = it.Name
 			mu.Lock()
-			i := len(sel.Secrets)
+			index[r] = len(sel.Secrets)
 			sel.Secrets = append(sel.Secrets, Secret{Ref: r})
 			mu.Unlock()
-			c.track(1)
-			wg.Go(func() {
-				s := c.getOne(ctx, r)
-				c.finished()
-				mu.Lock()
-				sel.Secrets[i] = s
-				mu.Unlock()
-			})
+			fe.add(r)
 		}
 		return nil
 	})
-	wg.Wait()
+	fe.wait()
 	if listErr != nil {
 		return Selected{}, listErr
 	}
