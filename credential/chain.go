@@ -74,7 +74,7 @@ func (c *Chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	}
 	return azcore.AccessToken{}, &Error{Kind: KindAuth,
 		Msg:  "not in Azure Cloud Shell, or its identity endpoint is down: no identity gave a token:\n  " + strings.Join(reasons, "\n  "),
-		Hint: hintOf(last), Err: last}
+		Hint: hintOf(last)} // the message lists every cause; no Err to print twice
 }
 
 func hintOf(err error) string {

@@ -24,7 +24,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Msg)
-	if e.Err != nil && !e.errInMsg() {
+	if e.Err != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
@@ -45,6 +45,3 @@ var ErrNotInCloudShell = errors.New("no managed-identity endpoint")
 
 // NotInCloudShellMessage starts every "nothing to authenticate with" error.
 const NotInCloudShellMessage = "not in Azure Cloud Shell: MSI_ENDPOINT is not set; run inside Cloud Shell, on an Azure host with a managed identity, or use --auth azcli"
-
-// errInMsg: a chain's message already lists its causes.
-func (e *Error) errInMsg() bool { return e.Err != nil && strings.Contains(e.Msg, e.Err.Error()) }

@@ -45,31 +45,11 @@ func flagValue(c *cli.Context, name string) (string, bool) {
 	for _, ctx := range c.Lineage() {
 		for _, n := range ctx.LocalFlagNames() {
 			if n == name {
-				if _, isBool := lookupFlag(ctx, name).(*cli.BoolFlag); isBool {
-					return strconv.FormatBool(ctx.Bool(name)), true
-				}
-				return ctx.String(name), true
+				return fmt.Sprint(ctx.Value(name)), true
 			}
 		}
 	}
 	return "", false
-}
-
-func lookupFlag(ctx *cli.Context, name string) cli.Flag {
-	var flags []cli.Flag
-	if ctx.Command != nil && ctx.Command.Name != "" {
-		flags = ctx.Command.Flags
-	} else if ctx.App != nil {
-		flags = ctx.App.Flags
-	}
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return f
-			}
-		}
-	}
-	return nil
 }
 
 func loadSettings(c *cli.Context, env *Env) (*settings, error) {
