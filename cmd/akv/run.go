@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -220,6 +221,18 @@ func lookPath(name string, vars []runVar) (string, error) {
 	}
 	return "", &exitError{code: exitCommandNotFound, msg: fmt.Sprintf("run: %s: command not found", name),
 		hint: "check the name and PATH"}
+}
+
+// executable reports whether path is a file we may execute.
+func executable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return os.ErrPermission
+	}
+	return mayExecute(path)
 }
 
 // exitStatus turns a finished child into akv's exit code: its own status,

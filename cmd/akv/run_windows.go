@@ -4,22 +4,13 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 
 	"github.com/akv-cli/akv/templates"
 )
 
-func executable(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if fi.IsDir() {
-		return os.ErrPermission
-	}
-	return nil
-}
+// mayExecute: Windows has no execute bit; the extension decides.
+func mayExecute(string) error { return nil }
 
 // execve has no exec on Windows: run a child with the same streams and
 // return its exit status.
