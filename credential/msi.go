@@ -142,8 +142,13 @@ func (c *identityClient) refusal(ee *endpointError, resource string) error {
 			fmt.Sprintf("%s: the managed-identity endpoint does not issue tokens for resource %q (AudienceNotSupported)", c.name, resource),
 			"use a supported resource such as https://vault.azure.net or https://management.azure.com", nil)
 	}
-	return c.fail(KindAuth, fmt.Sprintf("%s: the managed-identity endpoint refused the token request", c.name),
-		"", ee)
+	hint := ""
+	if ee.status == http.StatusBadRequest && strings.Contains(strings.ToLower(ee.msg), "identit") {
+		// IMDS and App Service answer 400 when several user-assigned
+		// identities are attached and the request names none.
+		hint = "if the host has several user-assigned identities, name one with --client-id or AZURE_CLIENT_ID"
+	}
+	return c.fail(KindAuth, fmt.Sprintf("%s: the managed-identity endpoint refused the token request", c.name), hint, ee)
 }
 
 // once makes one attempt. A retryable failure comes back as a plain error

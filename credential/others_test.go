@@ -60,8 +60,9 @@ func TestIMDSRetriesWhileStarting(t *testing.T) {
 	// Several identities and none named: 400, not retried.
 	f2 := newFakeMSI(t, status(400, `{"error":"invalid_request","error_description":"Multiple user assigned identities exist"}`))
 	c2, _ := NewIMDS(fast(f2.srv.URL))
-	if _, err := c2.GetToken(context.Background(), vaultScope); err == nil || f2.calls.Load() != 1 {
-		t.Errorf("400: err %v after %d calls", err, f2.calls.Load())
+	_, err = c2.GetToken(context.Background(), vaultScope)
+	if err == nil || f2.calls.Load() != 1 || !strings.Contains(hintOf(err), "--client-id") {
+		t.Errorf("400: err %v (hint %q) after %d calls", err, hintOf(err), f2.calls.Load())
 	}
 }
 
