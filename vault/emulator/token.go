@@ -53,23 +53,29 @@ const (
 	errTenant   wireError = "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{vault tenant}/, found another tenant's."
 )
 
-func (s signer) verify(tok string, now time.Time, audience, tenant string) error {
+// verify checks a token's signature, expiry, audience and tenant, and
+// returns its claims.
+func (s signer) verify(tok string, now time.Time, audience, tenant string) (claims, error) {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
-		return errBadToken
+		return claims{}, errBadToken
 	}
 	sig, err := b64.DecodeString(parts[2])
 	if err != nil || !hmac.Equal(sig, s.mac(parts[0]+"."+parts[1])) {
-		return errBadToken
+		return claims{}, errBadToken
 	}
 	body, err := b64.DecodeString(parts[1])
 	if err != nil {
-		return errBadToken
+		return claims{}, errBadToken
 	}
 	var c claims
 	if json.Unmarshal(body, &c) != nil {
-		return errBadToken
+		return claims{}, errBadToken
 	}
+	return c, c.check(now, audience, tenant)
+}
+
+func (c claims) check(now time.Time, audience, tenant string) error {
 	if now.Unix() >= c.Exp {
 		return errExpired
 	}

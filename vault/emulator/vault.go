@@ -42,6 +42,8 @@ type vaultServer struct {
 	emu     *Emulator
 	c       counters
 
+	goodTokens sync.Map // token → expiry, for tokens already verified
+
 	throttleMu    sync.Mutex
 	throttleStart time.Time
 	throttleCount int
@@ -137,12 +139,27 @@ func (v *vaultServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", "AKV10001: Authorization header is not a Bearer token.")
 		return false
 	}
-	if err := v.emu.signer.verify(tok, v.emu.now(), VaultResource, v.tenant); err != nil {
+	if err := v.verified(tok); err != nil {
 		w.Header().Set("WWW-Authenticate", challenge)
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", err.Error())
 		return false
 	}
 	return true
+}
+
+// verified checks a bearer token, remembering good ones until they
+// expire: every request of a run carries the same token.
+func (v *vaultServer) verified(tok string) error {
+	now := v.emu.now()
+	if exp, ok := v.goodTokens.Load(tok); ok && now.Before(exp.(time.Time)) {
+		return nil
+	}
+	c, err := v.emu.signer.verify(tok, now, VaultResource, v.tenant)
+	if err != nil {
+		return err
+	}
+	v.goodTokens.Store(tok, time.Unix(c.Exp, 0))
+	return nil
 }
 
 func (v *vaultServer) route(w http.ResponseWriter, r *http.Request) {
@@ -173,25 +190,33 @@ func (v *vaultServer) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (v *vaultServer) bundle(name string, ver *version, withValue bool) map[string]any {
-	b := map[string]any{
-		"id": v.baseURL + "/secrets/" + name + "/" + ver.id,
-		"attributes": map[string]any{
-			"enabled":         ver.enabled,
-			"created":         ver.created.Unix(),
-			"updated":         ver.updated.Unix(),
-			"recoveryLevel":   "Recoverable+Purgeable",
-			"recoverableDays": 90,
-		},
+// secretBundle is Key Vault's secret JSON; list items leave Value nil.
+type secretBundle struct {
+	Value       *string           `json:"value,omitempty"`
+	ID          string            `json:"id"`
+	Attributes  bundleAttributes  `json:"attributes"`
+	ContentType string            `json:"contentType,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
+}
+
+type bundleAttributes struct {
+	Enabled         bool   `json:"enabled"`
+	Created         int64  `json:"created"`
+	Updated         int64  `json:"updated"`
+	RecoveryLevel   string `json:"recoveryLevel"`
+	RecoverableDays int    `json:"recoverableDays"`
+}
+
+func (v *vaultServer) bundle(name string, ver *version, withValue bool) secretBundle {
+	b := secretBundle{
+		ID: v.baseURL + "/secrets/" + name + "/" + ver.id,
+		Attributes: bundleAttributes{Enabled: ver.enabled, Created: ver.created.Unix(), Updated: ver.updated.Unix(),
+			RecoveryLevel: "Recoverable+Purgeable", RecoverableDays: 90},
+		ContentType: ver.contentType,
+		Tags:        ver.tags,
 	}
 	if withValue {
-		b["value"] = ver.value
-	}
-	if ver.contentType != "" {
-		b["contentType"] = ver.contentType
-	}
-	if ver.tags != nil {
-		b["tags"] = ver.tags
+		b.Value = &ver.value
 	}
 	return b
 }
@@ -249,14 +274,14 @@ func (v *vaultServer) list(w http.ResponseWriter, r *http.Request, versionsOf st
 	empty := strings.HasPrefix(skip, "e")
 	offset, _ := strconv.Atoi(strings.TrimLeft(skip, "eo"))
 	offset = max(0, min(offset, len(items)))
-	page := []map[string]any{}
+	page := []secretBundle{}
 	next := offset
 	if !empty {
 		end := min(offset+size, len(items))
 		for _, it := range items[offset:end] {
 			b := v.bundle(it.name, it.ver, false)
 			if versionsOf == "" {
-				b["id"] = v.baseURL + "/secrets/" + it.name
+				b.ID = v.baseURL + "/secrets/" + it.name
 			}
 			page = append(page, b)
 		}
