@@ -170,7 +170,7 @@ func (e *Emulator) serve(h http.Handler, ln net.Listener, tlsCfg *tls.Config) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	e.servers = append(e.servers, srv)
 	if tlsCfg != nil {
-		srv.TLSConfig = tlsCfg
+		srv.TLSConfig = tlsCfg.Clone() // ServeTLS configures HTTP/2 on it: one per server
 		go srv.ServeTLS(ln, "", "")
 		return
 	}
