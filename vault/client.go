@@ -128,8 +128,9 @@ type Options struct {
 	// the later request for it join this one.
 	TokenScope string
 	// Progress, when set, is told after each secret how many are done of
-	// how many are known so far (a listing grows the total page by page).
-	Progress func(done, total int)
+	// how many are known so far (a listing grows the total page by page),
+	// and once more with finished set when a batch is over.
+	Progress func(done, total int, finished bool)
 }
 
 // Client fetches secrets from any number of vaults.
@@ -162,7 +163,17 @@ func (c *Client) finished() {
 	c.progressMu.Lock()
 	defer c.progressMu.Unlock() // one line at a time
 	c.done++
-	c.opts.Progress(c.done, c.total)
+	c.opts.Progress(c.done, c.total, false)
+}
+
+// batchOver tells the progress callback that a Get or GetMatching ended.
+func (c *Client) batchOver() {
+	if c.opts.Progress == nil {
+		return
+	}
+	c.progressMu.Lock()
+	defer c.progressMu.Unlock()
+	c.opts.Progress(c.done, c.total, true)
 }
 
 // New returns a Client. It makes no request.

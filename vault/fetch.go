@@ -130,6 +130,7 @@ func (c *Client) Get(ctx context.Context, refs []Ref) ([]Secret, error) {
 		f.add(r)
 	}
 	f.wait()
+	c.batchOver()
 	return out, collect(out)
 }
 
@@ -340,6 +341,7 @@ func (c *Client) GetMatching(ctx context.Context, vault Ref, f Filter) (Selected
 		return nil
 	})
 	fe.wait()
+	c.batchOver()
 	if listErr != nil {
 		return Selected{}, listErr
 	}

@@ -187,22 +187,21 @@ func flagsFirst(args []string) error {
 }
 
 // progress draws "fetched N/M" on a terminal's stderr for bulk fetches of
-// more than 50 secrets, and clears it when done. Never with --verbose
-// (the lines would interleave) or when stderr is not a terminal.
-func (s *settings) progress() func(done, total int) {
+// more than 50 secrets, and clears it when the batch is over. Never with
+// --verbose (the lines would interleave) or when stderr is not a terminal.
+func (s *settings) progress() func(done, total int, finished bool) {
 	if !s.env.StderrTTY || s.verbose {
 		return nil
 	}
-	return func(done, total int) {
-		if total <= 50 {
-			return
-		}
-		if done == total {
+	shown := false
+	return func(done, total int, finished bool) {
+		switch {
+		case finished && shown:
 			fmt.Fprint(s.env.Stderr, "\r\033[K")
-			return
-		}
-		if done%10 == 0 {
+			shown = false
+		case !finished && total > 50:
 			fmt.Fprintf(s.env.Stderr, "\rakv: fetched %d/%d secrets", done, total)
+			shown = true
 		}
 	}
 }
