@@ -1,9 +1,6 @@
 package credential
 
-import (
-	"errors"
-	"strings"
-)
+import "strings"
 
 // Error kinds reported by ErrorKind. cmd maps them to exit codes.
 const (
@@ -38,10 +35,6 @@ func (e *Error) ErrorKind() string { return e.Kind }
 
 // ErrorHint is a line telling the user what to do next.
 func (e *Error) ErrorHint() string { return e.Hint }
-
-// ErrNotInCloudShell is wrapped by the error returned when no identity
-// endpoint is configured at all.
-var ErrNotInCloudShell = errors.New("no managed-identity endpoint")
 
 // NotInCloudShellMessage starts every "nothing to authenticate with" error.
 const NotInCloudShellMessage = "not in Azure Cloud Shell: MSI_ENDPOINT is not set; run inside Cloud Shell, on an Azure host with a managed identity, or use --auth azcli"

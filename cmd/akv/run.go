@@ -67,7 +67,7 @@ Examples:
 			}
 			if c.Bool("mask") {
 				warnUnmasked(env, vars)
-				return runMasked(c.Context, env, path, argv, childEnv, values)
+				return runMasked(env, path, argv, childEnv, values)
 			}
 			return execve(env, path, argv, childEnv)
 		},

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -41,7 +40,7 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 // runMasked runs the command as a child, forwards signals, and streams its
 // output through maskers. When stdout is a terminal the child writes to a
 // pseudo-terminal, so colours and progress bars survive.
-func runMasked(ctx context.Context, env *Env, path string, argv, childEnv, values []string) error {
+func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = childEnv

@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"os"
 	"strings"
@@ -29,7 +28,7 @@ func TestMaskOnTerminalKeepsTTY(t *testing.T) {
 
 	secret := "canary-7f3a9c1e5b"
 	env := &Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: tty, StdoutTTY: true}
-	err = runMasked(context.Background(), env, "/bin/sh",
+	err = runMasked(env, "/bin/sh",
 		[]string{"sh", "-c", `if [ -t 1 ]; then printf '\033[32mtty\033[0m %s\n' "$X"; else echo notty; fi; exit 7`},
 		[]string{"X=" + secret, "PATH=" + os.Getenv("PATH")}, []string{secret})
 	if exitCode(err) != 7 {

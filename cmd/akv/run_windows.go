@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"os/exec"
 
 	"github.com/akv-cli/akv/templates"
@@ -23,7 +22,7 @@ func execve(env *Env, path string, argv, childEnv []string) error {
 
 func waitCode(ee *exec.ExitError) int { return ee.ExitCode() }
 
-func runMasked(ctx context.Context, env *Env, path string, argv, childEnv, values []string) error {
+func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 	outMask := templates.NewMasker(env.Stdout, values)
 	errMask := templates.NewMasker(env.Stderr, values)
 	cmd := exec.Command(path, argv[1:]...)
