@@ -19,10 +19,9 @@ func runIn(t *testing.T, vars map[string]string, tty bool, args ...string) (code
 	var out, errb bytes.Buffer
 	env := &Env{
 		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
-		Getenv:    func(k string) string { return vars[k] },
-		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
-		Environ:   func() []string { return nil },
-		Now:       time.Now, StderrTTY: tty,
+		Getenv:  func(k string) string { return vars[k] },
+		Environ: func() []string { return nil },
+		Now:     time.Now, StderrTTY: tty,
 	}
 	code = run(context.Background(), env, append([]string{"akv"}, args...))
 	return code, out.String(), errb.String()

@@ -12,7 +12,6 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
-	LookupEnv      func(string) (string, bool)
 	Environ        func() []string
 	Now            func() time.Time
 	// StdoutTTY and StderrTTY report terminals (tables, progress, colour).
@@ -22,7 +21,7 @@ type Env struct {
 func osEnv() *Env {
 	return &Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv: os.Getenv, LookupEnv: os.LookupEnv, Environ: os.Environ, Now: time.Now,
+		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
 		StdoutTTY: isTerminal(os.Stdout), StderrTTY: isTerminal(os.Stderr),
 	}
 }
