@@ -38,6 +38,13 @@ type SelectOptions struct {
 	Transport http.RoundTripper            // for identity endpoints; nil means default
 	Now       func() time.Time             // nil means time.Now
 	Log       func(string, ...any)         // diagnostics, never tokens
+	// AuthorityHost is the cloud's Entra ID host (CloudAuthority);
+	// AZURE_AUTHORITY_HOST overrides it. "" means the public cloud.
+	AuthorityHost string
+	// RemoteTransport, when set, builds the transport for Entra ID and the
+	// OIDC issuers (proxy and AKV_CA_FILE honoured); called only when such
+	// a credential is chosen.
+	RemoteTransport func() (http.RoundTripper, error)
 }
 
 // Selected is the credential Select chose, with the reason for --verbose
@@ -50,11 +57,13 @@ type Selected struct {
 
 // Modes lists the --auth values.
 func Modes() []string {
-	return []string{AuthAuto, AuthCloudShell, AuthAppService, AuthIMDS, AuthAzureML, AuthAzureCLI}
+	return []string{AuthAuto, AuthWorkload, AuthGitHub, AuthAzurePipelines, AuthServicePrincipal,
+		AuthCloudShell, AuthAppService, AuthIMDS, AuthAzureML, AuthAzureCLI}
 }
 
 // Select picks credentials from the environment alone, never probing the
-// network: MSI_ENDPOINT+MSI_SECRET → Azure ML; MSI_ENDPOINT → Cloud Shell;
+// network: first the Entra ID credentials (entraModes: workload identity,
+// Azure Pipelines, service principal, GitHub OIDC), then MSI_ENDPOINT+MSI_SECRET → Azure ML; MSI_ENDPOINT → Cloud Shell;
 // IDENTITY_ENDPOINT+IDENTITY_HEADER → App Service; an Azure VM (DMI) or
 // AKV_IMDS_ENDPOINT → IMDS; az on PATH → Azure CLI. In auto mode every
 // candidate that applies is chained in that order. With none it fails at
@@ -81,8 +90,11 @@ func Select(o SelectOptions) (Selected, error) {
 			return Selected{}, err
 		}
 		if len(cands) == 0 {
-			return Selected{}, &Error{Kind: KindAuth, Msg: NotInCloudShellMessage,
-				Hint: "no identity found: MSI_ENDPOINT, IDENTITY_ENDPOINT and AKV_IMDS_ENDPOINT are unset, this is no Azure VM, and az is not on PATH"}
+			hint := entraHint(o, "")
+			if hint == "" {
+				hint = "no identity found: MSI_ENDPOINT, IDENTITY_ENDPOINT and AKV_IMDS_ENDPOINT are unset, this is no Azure VM, and az is not on PATH"
+			}
+			return Selected{}, &Error{Kind: KindAuth, Msg: NotInCloudShellMessage, Hint: hint}
 		}
 		names := make([]string, len(cands))
 		for i, c := range cands {
@@ -119,6 +131,9 @@ func Select(o SelectOptions) (Selected, error) {
 	case AuthAzureCLI:
 		return Selected{Credential: NewAzureCLI(&AzureCLIOptions{Now: o.Now, Log: o.Log}), Name: "azcli", Reason: "--auth azcli"}, nil
 	}
+	if sel, ok, err := selectEntra(o, mode); ok {
+		return sel, err
+	}
 	return Selected{}, &Error{Kind: KindUsage, Msg: fmt.Sprintf("unknown --auth %q", o.Mode),
 		Hint: "use one of: " + strings.Join(Modes(), ", ")}
 }
@@ -138,7 +153,10 @@ func selected(c azcore.TokenCredential, err error, name, reason string) (Selecte
 // A malformed endpoint variable is a usage error, not a reason to skip.
 func candidates(o SelectOptions) ([]Candidate, error) {
 	env := o.Getenv
-	var out []Candidate
+	out, err := entraCandidates(o)
+	if err != nil {
+		return nil, err
+	}
 	add := func(name, reason string, c azcore.TokenCredential, err error) error {
 		if err != nil {
 			return err

@@ -69,6 +69,10 @@ func (c *Chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 		if ctx.Err() != nil {
 			return tok, err
 		}
+		var final interface{ stopsChain() bool }
+		if errors.As(err, &final) && final.stopsChain() {
+			return tok, err // Entra ID refused a configured identity: that is the answer
+		}
 		reasons = append(reasons, cand.Name+": "+err.Error())
 		last = err
 	}

@@ -1,0 +1,91 @@
+package credential
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// WorkloadIdentity is Kubernetes workload identity as the AKS webhook
+// sets it up: AZURE_FEDERATED_TOKEN_FILE holds a service-account token
+// for api://AzureADTokenExchange, exchanged at Entra ID with
+// AZURE_CLIENT_ID and AZURE_TENANT_ID. The kubelet rotates the file (a
+// ..data symlink swap), so it is read again for every exchange.
+type WorkloadIdentity struct {
+	file  string
+	ent   *entraClient
+	cache *tokenCache
+}
+
+var _ azcore.TokenCredential = (*WorkloadIdentity)(nil)
+
+// maxAssertion bounds what is read from a token file or an OIDC answer;
+// real tokens are a few KiB.
+const maxAssertion = 64 << 10
+
+// NewWorkloadIdentity returns a workload identity credential reading its
+// assertion from tokenFile.
+func NewWorkloadIdentity(tokenFile string, opts *EntraOptions) (*WorkloadIdentity, error) {
+	if tokenFile == "" {
+		return nil, &Error{Credential: "WorkloadIdentity", Kind: KindUsage, Msg: "WorkloadIdentity: no token file",
+			Hint: "set AZURE_FEDERATED_TOKEN_FILE"}
+	}
+	ent, err := newEntraClient("WorkloadIdentity", opts.orZero())
+	if err != nil {
+		return nil, err
+	}
+	ent.hints = map[int]string{
+		700024: "the kubelet refreshes the projected token long before it expires: check that the volume is a projected serviceAccountToken and the node's clock",
+		50027:  "AZURE_FEDERATED_TOKEN_FILE must hold the projected service-account token itself",
+		70021:  "add a federated credential with this issuer (the cluster's OIDC issuer URL), subject (system:serviceaccount:NAMESPACE:NAME) and audience to the identity named by AZURE_CLIENT_ID",
+	}
+	w := &WorkloadIdentity{file: tokenFile, ent: ent}
+	w.cache = newTokenCache(ent.now, w.fetch)
+	return w, nil
+}
+
+// GetToken implements azcore.TokenCredential.
+func (w *WorkloadIdentity) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	resource, err := scopeToResource(w.ent.name, opts.Scopes)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	return w.cache.get(ctx, resource)
+}
+
+func (w *WorkloadIdentity) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
+	assertion, err := readTokenFile(w.file)
+	if err != nil {
+		return azcore.AccessToken{}, &Error{Credential: w.ent.name, Kind: KindAuth,
+			Msg:  "WorkloadIdentity: cannot read AZURE_FEDERATED_TOKEN_FILE",
+			Hint: `the AKS webhook projects it into pods labelled azure.workload.identity/use: "true" whose service account names the identity`, Err: err}
+	}
+	return w.ent.exchange(ctx, resource, clientAuth{assertion: assertion, source: "AZURE_FEDERATED_TOKEN_FILE " + inert(w.file)})
+}
+
+// readTokenFile reads a token file afresh: no caching, since the platform
+// replaces it while we run.
+func readTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxAssertion+1))
+	if err != nil {
+		return "", err
+	}
+	if len(data) > maxAssertion {
+		return "", fmt.Errorf("%s is larger than %d KiB: not a token", path, maxAssertion>>10)
+	}
+	tok := strings.TrimSpace(string(data))
+	if tok == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return tok, nil
+}
