@@ -22,7 +22,7 @@ type entraMode struct {
 	mode   string
 	name   string // Candidate name, as whoami prints it
 	needs  func(o SelectOptions) []string
-	reason string
+	reason string // why it applies; serviceprincipal names the secret or the certificate
 	build  func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error)
 }
 
@@ -62,7 +62,7 @@ func entraModes() []entraMode {
 				}
 				return m
 			},
-			reason: "AZURE_CLIENT_ID, AZURE_TENANT_ID and a client secret or certificate are set (service principal)",
+			reason: "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET are set (service principal)",
 			build: func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error) {
 				if s := o.Getenv("AZURE_CLIENT_SECRET"); s != "" {
 					return NewClientSecret(s, e)
@@ -79,6 +79,13 @@ func entraModes() []entraMode {
 				return NewGitHubActions(o.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), e)
 			}},
 	}
+}
+
+func (m entraMode) why(o SelectOptions) string {
+	if m.mode == AuthServicePrincipal && o.Getenv("AZURE_CLIENT_SECRET") == "" {
+		return strings.Replace(m.reason, "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", 1)
+	}
+	return m.reason
 }
 
 // missing lists the variables of names that are unset; AZURE_CLIENT_ID
@@ -131,7 +138,7 @@ func entraCandidates(o SelectOptions) ([]Candidate, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Candidate{Name: m.name, Reason: m.reason, Credential: c})
+		out = append(out, Candidate{Name: m.name, Reason: m.why(o), Credential: c})
 	}
 	return out, nil
 }
@@ -155,7 +162,7 @@ func selectEntra(o SelectOptions, mode string) (sel Selected, ok bool, err error
 		if err != nil {
 			return Selected{}, true, err
 		}
-		return Selected{Credential: c, Name: m.name, Reason: "--auth " + mode}, true, nil
+		return Selected{Credential: c, Name: m.name, Reason: "--auth " + mode + ": " + m.why(o)}, true, nil
 	}
 	return Selected{}, false, nil
 }

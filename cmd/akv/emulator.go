@@ -18,16 +18,19 @@ func emulatorCommand(env *Env) *cli.Command {
 		Usage: "serve a local Key Vault and managed-identity endpoint for offline use and tests",
 		UsageText: `akv emulator [--addr A] [--name N]... [--secrets FILE] [--write-env F] [fault flags]
 
-Serves on 127.0.0.1 an HTTPS Key Vault (with its own CA) and a Cloud Shell
-style token endpoint, prints the environment that points akv (and the Azure
-SDKs) at them, then serves until Ctrl-C or SIGTERM.
+Serves on 127.0.0.1 an HTTPS Key Vault (with its own CA), a Cloud Shell
+style token endpoint, and Entra ID with the OIDC issuers of Kubernetes,
+GitHub Actions and Azure Pipelines; prints the environment that points akv
+(and the Azure SDKs) at them, then serves until Ctrl-C or SIGTERM.
+--identity picks which identity that environment selects.
 
 Examples:
    akv emulator --write-env e.env &
    while [ ! -s e.env ]; do sleep 0.1; done; . ./e.env
    akv get db-password
 
-   akv emulator --secrets secrets.json --latency 20ms --throttle 100`,
+   akv emulator --secrets secrets.json --latency 20ms --throttle 100
+   akv emulator --identity github --write-env gh.env &    # GitHub Actions OIDC`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "vault listen `ADDRESS` on loopback (token endpoint on the next port or a random one)", Value: "127.0.0.1:0"},
 			&cli.StringSliceFlag{Name: "name", Usage: "vault `NAME` to serve (repeatable; default demo)"},
@@ -39,6 +42,8 @@ Examples:
 			&cli.IntFlag{Name: "msi-fail", Usage: "the first `N` token requests answer 503"},
 			&cli.StringFlag{Name: "tenant", Usage: "tenant `ID` of issued tokens"},
 			&cli.StringFlag{Name: "vault-tenant", Usage: "tenant `ID` the vaults belong to (default: --tenant; another one gets 401 AKV10032)"},
+			&cli.StringFlag{Name: "identity", Usage: "the identity the printed environment selects: " + strings.Join(emulator.Identities, "|"), DefaultText: "cloudshell"},
+			&cli.StringFlag{Name: "identity-fault", Usage: "what is wrong with every assertion its issuers mint: " + strings.Join(emulator.IdentityFaults, "|")},
 			&cli.StringFlag{Name: "msi-expiry-format", Usage: "expires_on `FORMAT`: " + strings.Join(emulator.ExpiryFormats, "|"), DefaultText: "unixstr"},
 		},
 		Action: func(c *cli.Context) error {
@@ -50,6 +55,7 @@ Examples:
 				Throttle: c.Int("throttle"), TokenLifetime: c.Duration("token-lifetime"), MSIFail: c.Int("msi-fail"),
 				MSIExpiryFormat: c.String("msi-expiry-format"), Now: env.Now,
 				Tenant: c.String("tenant"), VaultTenant: c.String("vault-tenant"),
+				Identity: c.String("identity"), IdentityFault: c.String("identity-fault"),
 			}
 			if f := c.String("secrets"); f != "" {
 				data, err := os.ReadFile(f)

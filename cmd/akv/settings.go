@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "vault", Usage: "vault `NAME` or https:// URL for bare secret names (env AKV_VAULT)"},
 		&cli.StringFlag{Name: "cloud", Usage: "`CLOUD`: public, china or usgov (env AKV_CLOUD; default from Cloud Shell's ACC_CLOUD)"},
-		&cli.StringFlag{Name: "auth", Usage: "credential `MODE`: auto, cloudshell, appservice, imds, azureml or azcli (env AKV_AUTH)", DefaultText: "auto"},
+		&cli.StringFlag{Name: "auth", Usage: "credential `MODE`: " + strings.Join(credential.Modes(), ", ") + " (env AKV_AUTH)", DefaultText: "auto"},
 		&cli.StringFlag{Name: "timeout", Usage: "bound on the whole command, a Go `DURATION` (env AKV_TIMEOUT)", DefaultText: "30s"},
 		&cli.StringFlag{Name: "concurrency", Usage: "parallel Key Vault requests, `N` (env AKV_CONCURRENCY)", DefaultText: "16"},
 		&cli.BoolFlag{Name: "verbose", Usage: "log requests and decisions to stderr, never values (env AKV_VERBOSE)"},
@@ -99,13 +100,28 @@ func (s *settings) context(parent context.Context) (context.Context, context.Can
 }
 
 func (s *settings) credential() (credential.Selected, error) {
+	suffix, err := vault.CloudSuffix(s.cloud, s.env.Getenv("ACC_CLOUD"))
+	if err != nil {
+		return credential.Selected{}, err
+	}
 	sel, err := credential.Select(credential.SelectOptions{Mode: s.auth, ClientID: s.clientID, Getenv: s.env.Getenv,
-		DMIDir: s.env.Getenv("AKV_DMI_DIR"), Now: s.env.Now, Log: s.logf})
+		DMIDir: s.env.Getenv("AKV_DMI_DIR"), Now: s.env.Now, Log: s.logf,
+		AuthorityHost: credential.CloudAuthority(suffix), RemoteTransport: s.remoteTransport})
 	if err != nil {
 		return sel, err
 	}
 	s.logf("credential: %s (%s)", sel.Name, sel.Reason)
 	return sel, nil
+}
+
+// remoteTransport is for Entra ID and the OIDC issuers: Key Vault's
+// transport (proxy from the environment, system roots plus AKV_CA_FILE).
+func (s *settings) remoteTransport() (http.RoundTripper, error) {
+	hc, err := vault.NewHTTPClient(s.env.Getenv("AKV_CA_FILE"), 2)
+	if err != nil {
+		return nil, err
+	}
+	return hc.Transport, nil
 }
 
 // endpoints reads the cloud suffix and AKV_VAULT_ENDPOINTS.

@@ -34,6 +34,8 @@ type Options struct {
 	ObjectID        string          // object id in tokens
 	Dir             string          // where ca.pem goes; "" means a new temp dir, removed by Close
 	Now             func() time.Time
+	Identity        string // one of Identities: which identity Env points at; "" means cloudshell
+	IdentityFault   string // one of IdentityFaults: what is wrong with every minted assertion
 }
 
 // Emulator is a running emulator.
@@ -48,6 +50,7 @@ type Emulator struct {
 	servers       []*http.Server
 	vaults        map[string]*vaultServer
 	tempDir       string
+	identity      *identityServer // Entra ID and the OIDC issuers (entra.go)
 }
 
 // Start listens on loopback and serves until Close.
@@ -129,6 +132,9 @@ func Start(o Options) (*Emulator, error) {
 	}
 	e.MSIEndpoint = "http://" + msiLn.Addr().String() + "/oauth2/token"
 	e.serve(&msiServer{emu: e, cache: map[string]cachedToken{}}, msiLn, nil)
+	if err := e.startIdentity(tlsCfg, dir); err != nil {
+		return nil, err
+	}
 	ok = true
 	return e, nil
 }
@@ -193,9 +199,9 @@ func (e *Emulator) Env() string {
 	for _, name := range e.opts.Names {
 		pairs = append(pairs, name+"="+e.Vaults[name])
 	}
-	return fmt.Sprintf("export MSI_ENDPOINT=%s\nexport AKV_VAULT_ENDPOINTS=%s\nexport AKV_CA_FILE=%s\nexport AKV_VAULT=%s\n"+
+	return fmt.Sprintf("%sexport AKV_VAULT_ENDPOINTS=%s\nexport AKV_CA_FILE=%s\nexport AKV_VAULT=%s\n"+
 		"# other clients: NODE_EXTRA_CA_CERTS / REQUESTS_CA_BUNDLE / SSL_CERT_FILE=$AKV_CA_FILE\n",
-		shellQuote(e.MSIEndpoint), shellQuote(strings.Join(pairs, ",")), shellQuote(e.CAFile), shellQuote(e.opts.Names[0]))
+		e.identityEnv(), shellQuote(strings.Join(pairs, ",")), shellQuote(e.CAFile), shellQuote(e.opts.Names[0]))
 }
 
 // shellQuote quotes only when needed, so the common case reads cleanly.
@@ -209,6 +215,7 @@ func shellQuote(s string) string {
 // Close stops every listener and removes the temp dir it made.
 func (e *Emulator) Close() error {
 	var errs []error
+	e.stopIdentity()
 	for _, s := range e.servers {
 		s.Close() // in-flight requests end now: a stopped emulator answers nothing
 	}
