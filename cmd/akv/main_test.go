@@ -39,6 +39,9 @@ func TestScripts(t *testing.T) {
 				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE", "AKV_IMDS_ENDPOINT", "GITHUB_ENV"} {
 				e.Setenv(k, "")
 			}
+			for _, k := range ciVariables {
+				e.Setenv(k, "")
+			}
 			e.Values["emu"] = &emuHolder{}
 			// auto mode takes any az on PATH as a candidate: the scripts
 			// run on a PATH where no az exists, whatever the machine has.
@@ -57,6 +60,8 @@ func TestScripts(t *testing.T) {
 			"waitfile":   cmdWaitFile,
 			"signalpid":  cmdSignalPID,
 			"bigsecrets": cmdBigSecrets,
+			"emurotate":  cmdEmuRotate,
+			"emuident":   cmdEmuIdent,
 		},
 	})
 }
