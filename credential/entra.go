@@ -264,7 +264,7 @@ func (c *entraClient) once(req *http.Request, auth clientAuth) (azcore.AccessTok
 	if resp.StatusCode != http.StatusOK {
 		if jsonErr != nil || (r.Error == "" && len(r.Codes) == 0) {
 			return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth,
-				Msg: fmt.Sprintf("%s: Entra ID answered HTTP %d: %s", c.name, resp.StatusCode, snippet([]byte(auth.redact(string(body))))),
+				Msg:  fmt.Sprintf("%s: Entra ID answered HTTP %d: %s", c.name, resp.StatusCode, snippet([]byte(auth.redact(string(body))))),
 				Hint: "check AZURE_AUTHORITY_HOST and --cloud"}
 		}
 		return azcore.AccessToken{}, 0, c.refusal(resp.StatusCode, r, auth)

@@ -38,7 +38,9 @@ type entraMode struct {
 func entraModes() []entraMode {
 	return []entraMode{
 		{mode: AuthWorkload, name: "workload",
-			needs:  func(o SelectOptions) []string { return missing(o, "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID") },
+			needs: func(o SelectOptions) []string {
+				return missing(o, "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID")
+			},
 			reason: "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are set (Kubernetes workload identity)",
 			build: func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error) {
 				return NewWorkloadIdentity(o.Getenv("AZURE_FEDERATED_TOKEN_FILE"), e)

@@ -105,7 +105,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func TestWorkloadIdentityRereadsRotatedFile(t *testing.T) {
@@ -461,7 +461,9 @@ func TestAutoOrderWithEntra(t *testing.T) {
 		}
 	}
 	// A GitHub job that forgot id-token: write is told so.
-	_, err := Select(SelectOptions{Getenv: func(k string) string { return map[string]string{"GITHUB_ACTIONS": "true", "AZURE_TENANT_ID": tenantID}[k] },
+	_, err := Select(SelectOptions{Getenv: func(k string) string {
+		return map[string]string{"GITHUB_ACTIONS": "true", "AZURE_TENANT_ID": tenantID}[k]
+	},
 		ClientID: clientID, LookPath: noAz, DMIDir: t.TempDir()})
 	if err == nil || !strings.HasPrefix(err.Error(), "not in Azure Cloud Shell") || !strings.Contains(hintOf(err), "id-token: write") {
 		t.Fatalf("no id-token: %v (hint %q)", err, hintOf(err))
