@@ -38,12 +38,11 @@ type fakeEntra struct {
 	t   *testing.T
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	forms      []url.Values
-	platform   []*http.Request
-	answer     func(form url.Values) (int, string) // nil: a token
-	oidc       func(r *http.Request) (int, string)
-	exchangeOK int
+	mu       sync.Mutex
+	forms    []url.Values
+	platform []*http.Request
+	answer   func(form url.Values) (int, string) // nil: a token
+	oidc     func(r *http.Request) (int, string)
 }
 
 func newFakeEntra(t *testing.T) *fakeEntra {

@@ -34,15 +34,15 @@ func needPrograms(t *testing.T, names ...string) {
 // runner is a simulated GitHub Actions runner for one step of the akv
 // action: its files, and the environment the runner and action.yml set.
 type runner struct {
-	t                  *testing.T
-	dir                string
-	env                map[string]string
-	envFile, outFile   string
-	pathFile           string
-	stdout, stderr     string
-	exitCode           int
-	emu                *emulator.Emulator
-	actionPath, script string
+	t                *testing.T
+	dir              string
+	env              map[string]string
+	envFile, outFile string
+	pathFile         string
+	stdout, stderr   string
+	exitCode         int
+	emu              *emulator.Emulator
+	actionPath       string
 }
 
 func newRunner(t *testing.T, emu *emulator.Emulator, actionPath string) *runner {

@@ -154,6 +154,7 @@ func (e *Emulator) startIdentity(tlsCfg *tls.Config, dir string) error {
 		return err
 	}
 	s.baseURL = "https://" + ln.Addr().String()
+	s.tokenFile = filepath.Join(dir, "workload-identity", "azure-identity-token")
 	e.identity = s
 	if err := s.rotate(); err != nil {
 		return fmt.Errorf("projected token file: %w", err)
@@ -339,7 +340,6 @@ func (s *identityServer) rotate() error {
 	if err := os.WriteFile(filepath.Join(gen, "azure-identity-token"), []byte(tok), 0o644); err != nil {
 		return err
 	}
-	s.tokenFile = filepath.Join(root, "azure-identity-token")
 	old, _ := os.Readlink(filepath.Join(root, "..data"))
 	tmp := filepath.Join(root, "..data_tmp")
 	os.Remove(tmp)
