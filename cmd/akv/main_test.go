@@ -22,7 +22,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"akv": func() { os.Exit(run(context.Background(), osEnv(), os.Args)) },
+		"akv":          func() { os.Exit(run(context.Background(), osEnv(), os.Args)) },
+		"akv-crashing": crashingMain,
 	})
 }
 
@@ -40,6 +41,7 @@ func TestScripts(t *testing.T) {
 				e.Setenv(k, "")
 			}
 			e.Values["emu"] = &emuHolder{}
+			e.Values["trust"] = &trustFakes{}
 			// auto mode takes any az on PATH as a candidate: the scripts
 			// run on a PATH where no az exists, whatever the machine has.
 			e.Setenv("PATH", filepath.Dir(akvPath(e))+string(os.PathListSeparator)+noAz)
@@ -57,6 +59,9 @@ func TestScripts(t *testing.T) {
 			"waitfile":   cmdWaitFile,
 			"signalpid":  cmdSignalPID,
 			"bigsecrets": cmdBigSecrets,
+			"idfake":     cmdIDFake,
+			"idfakestat": cmdIDFakeStat,
+			"kvfake":     cmdKVFake,
 		},
 	})
 }
