@@ -199,8 +199,8 @@ type panicOnWrite struct {
 
 func (p panicOnWrite) Write(b []byte) (int, error) {
 	if strings.Contains(string(b), p.when) {
-		var m map[string]int
-		m[p.value]++ // a nil-map write: a runtime error, as real bugs are
+		var none []string
+		_ = none[len(p.value)] // index out of range: a runtime error, as real bugs are
 	}
 	return p.w.Write(b)
 }
