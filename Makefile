@@ -39,7 +39,8 @@ cross:
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/akv-$$os-$$arch$$ext ./cmd/akv; done
 
 FUZZ_TARGETS := ./vault:FuzzParse ./credential:FuzzParseExpiry ./templates:FuzzParseEnvFile \
-	./templates:FuzzShell ./templates:FuzzDotenvReaders ./templates:FuzzJSON ./templates:FuzzGrammars
+	./templates:FuzzShell ./templates:FuzzDotenvReaders ./templates:FuzzJSON ./templates:FuzzGrammars \
+	./cmd/akv:FuzzInert
 
 # Each fuzz target for FUZZTIME (their seeds also run in `make test`).
 fuzz:

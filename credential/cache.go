@@ -2,6 +2,7 @@ package credential
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -31,6 +32,11 @@ type cacheEntry struct {
 	tok       azcore.AccessToken
 	refreshAt time.Time // no new fetch before this while tok is valid
 	inflight  *fetchCall
+	// failed is the last final failure, repeated to callers until
+	// failedUntil: one refusing endpoint costs one request, not one per
+	// secret.
+	failed      error
+	failedUntil time.Time
 }
 
 type fetchCall struct {
@@ -72,6 +78,11 @@ func (c *tokenCache) get(ctx context.Context, resource string) (azcore.AccessTok
 		c.mu.Unlock()
 		return tok, nil
 	}
+	if !valid && e.failed != nil && now.Before(e.failedUntil) && e.inflight == nil {
+		err := e.failed
+		c.mu.Unlock()
+		return azcore.AccessToken{}, err
+	}
 	call := e.inflight
 	leader := call == nil
 	if leader {
@@ -81,9 +92,14 @@ func (c *tokenCache) get(ctx context.Context, resource string) (azcore.AccessTok
 	c.mu.Unlock()
 
 	if leader {
-		tok, err := c.fetch(ctx, resource)
+		tok, err := c.fetchUnexpired(ctx, resource)
 		c.mu.Lock()
 		now := c.now()
+		e.failed = nil
+		if err != nil && ctx.Err() == nil {
+			// Not the caller's own deadline: the endpoint's verdict.
+			e.failed, e.failedUntil = err, now.Add(minRefreshDelay)
+		}
 		switch {
 		case err == nil && valid && tok.Token == e.tok.Token:
 			// The endpoint handed back its own cached token: keep it and
@@ -118,4 +134,24 @@ func (c *tokenCache) get(ctx context.Context, resource string) (azcore.AccessTok
 	case <-ctx.Done():
 		return azcore.AccessToken{}, ctx.Err()
 	}
+}
+
+// fetchUnexpired fetches a token and, when the endpoint hands out one
+// that has already expired, asks once more before giving up: using it
+// would fail at the vault, and asking on every request would turn one
+// broken endpoint (or clock) into a request per secret.
+func (c *tokenCache) fetchUnexpired(ctx context.Context, resource string) (azcore.AccessToken, error) {
+	var tok azcore.AccessToken
+	var err error
+	for range 2 {
+		tok, err = c.fetch(ctx, resource)
+		if err != nil || tok.ExpiresOn.After(c.now()) {
+			return tok, err
+		}
+	}
+	now := c.now()
+	return azcore.AccessToken{}, &Error{Kind: KindAuth,
+		Msg: fmt.Sprintf("the identity endpoint returned an expired token (twice): it expired at %s, %s before this machine's clock",
+			tok.ExpiresOn.UTC().Format(time.RFC3339), now.Sub(tok.ExpiresOn).Round(time.Second)),
+		Hint: "check this machine's clock (date -u); in Cloud Shell, restart the session"}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,16 +81,54 @@ func newIdentity(name string, rt http.RoundTripper, now func() time.Time, log fu
 	return &identityClient{name: name, client: newIdentityHTTPClient(rt), now: now, retry: rp, log: log}
 }
 
-// checkEndpoint refuses an endpoint that is no absolute http(s) URL, naming
-// the variable it came from.
+// checkEndpoint refuses, naming the variable it came from, an endpoint
+// that is no absolute http(s) URL with a host and a valid port, or that
+// holds a user name or password: identity endpoints take none, and an
+// error must not print one.
 func checkEndpoint(variable, endpoint string) error {
+	why := ""
 	u, err := url.Parse(endpoint)
-	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+	switch {
+	case err != nil:
+		why = "is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		why = "is not an http(s) URL"
+	case u.User != nil:
+		why = "holds a user name or password, which identity endpoints never take"
+	case u.Hostname() == "":
+		why = "has no host"
+	case u.Port() != "" && !validPort(u.Port()):
+		why = fmt.Sprintf("has port %s, which is not 1-65535", u.Port())
+	default:
 		return nil
 	}
 	return &Error{Kind: KindUsage,
-		Msg:  fmt.Sprintf("%s=%q is not an http(s) URL", variable, endpoint),
-		Hint: fmt.Sprintf("unset %s or set it to a URL such as %s", variable, DefaultCloudShellEndpoint)}
+		Msg:  fmt.Sprintf("%s=%q %s", variable, redactUserinfo(endpoint), why),
+		Hint: fmt.Sprintf("unset %s or set it to the endpoint URL the host provides, such as %s", variable, DefaultCloudShellEndpoint)}
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// redactUserinfo hides whatever stands between "scheme://" and an "@" in
+// the authority, even in a string url.Parse refuses.
+func redactUserinfo(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	rest := s[i+3:]
+	authority := rest
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		authority = rest[:j]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return s
+	}
+	return s[:i+3] + "***" + rest[at:]
 }
 
 // scopeToResource maps the one scope azcore asks for to the resource the

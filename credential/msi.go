@@ -32,14 +32,18 @@ type identityClient struct {
 }
 
 // newIdentityHTTPClient never uses a proxy: identity endpoints are local,
-// and HTTP_PROXY must not see a request to 169.254.169.254.
+// and HTTP_PROXY must not see a request to 169.254.169.254. It never
+// follows a redirect either: the request carries X-IDENTITY-HEADER or
+// MSI_SECRET, and a redirect would hand them (and a token request) to
+// whatever host the Location names. The 3xx comes back as the answer.
 func newIdentityHTTPClient(rt http.RoundTripper) *http.Client {
 	if rt == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.Proxy = nil
 		rt = t
 	}
-	return &http.Client{Transport: rt, Timeout: 20 * time.Second}
+	return &http.Client{Transport: rt, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 type tokenResponse struct {
@@ -170,6 +174,12 @@ func (c *identityClient) once(req *http.Request, resource string) (azcore.Access
 	}
 	if retryable(resp.StatusCode) {
 		return azcore.AccessToken{}, retryAfter, fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(body))
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Final: the Location is not shown (it may carry anything) and
+		// nothing is sent there.
+		return azcore.AccessToken{}, 0, &endpointError{status: resp.StatusCode,
+			msg: "the endpoint answered with a redirect, which akv never follows for identity requests"}
 	}
 	var tr tokenResponse
 	jsonErr := json.Unmarshal(body, &tr)

@@ -3,12 +3,15 @@ package templates
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"text/template"
 	"text/template/parse"
 )
+
+// MaxTemplateSize bounds a template (10 MiB): anything larger is refused
+// before it is parsed.
+const MaxTemplateSize = 10 << 20
 
 // Resolver fetches every reference a template names, in one batch, and
 // returns reference → value.
@@ -78,6 +81,10 @@ func YAML(v string) string {
 // Strict: unknown functions, missing keys and failed escapers are errors,
 // and nothing is returned on error.
 func Render(name, text string, resolve Resolver) ([]byte, error) {
+	if len(text) > MaxTemplateSize {
+		return nil, &Error{Kind: KindUsage, Msg: fmt.Sprintf("template %s is larger than 10 MiB", name),
+			Hint: "split it, or render the large static parts some other way"}
+	}
 	placeholder := func(string) (string, error) { return "", nil }
 	t, err := template.New(name).Option("missingkey=error").Funcs(funcs(placeholder)).Parse(text)
 	if err != nil {
@@ -114,11 +121,7 @@ func Render(name, text string, resolve Resolver) ([]byte, error) {
 	}})
 	var out bytes.Buffer
 	if err := t.Execute(&out, nil); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return nil, &Error{Kind: e.Kind, Msg: fmt.Sprintf("%s: %s", name, e.Msg), Hint: e.Hint}
-		}
-		return nil, &Error{Kind: KindUsage, Msg: err.Error()}
+		return nil, execError(name, err)
 	}
 	return out.Bytes(), nil
 }
@@ -186,6 +189,8 @@ func (c collector) walk(n parse.Node) error {
 		return c.branch(&n.BranchNode)
 	case *parse.TemplateNode:
 		return c.walk(n.Pipe)
+	case *parse.ChainNode:
+		return c.walk(n.Node)
 	}
 	return nil
 }

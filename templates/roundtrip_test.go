@@ -33,6 +33,13 @@ var execProbes = map[string]string{
 	"exec-dquote":   "\"; touch pwned-dquote; \"",
 }
 
+// nulProbes are refused by every format (issue 11): no text consumer
+// carries a NUL byte (C strings end there; bash drops it).
+var nulProbes = map[string]string{
+	"nul-inside": "before\x00after",
+	"nul-only":   "\x00",
+}
+
 func loadVectors(t testing.TB) []vector {
 	t.Helper()
 	data, err := os.ReadFile("testdata/values.json")
@@ -44,6 +51,9 @@ func loadVectors(t testing.TB) []vector {
 		t.Fatal(err)
 	}
 	for k, v := range execProbes {
+		m[k] = v
+	}
+	for k, v := range nulProbes {
 		m[k] = v
 	}
 	var out []vector
@@ -116,6 +126,9 @@ func TestRoundTripThroughRealConsumers(t *testing.T) {
 			}
 			want := map[string]bool{}
 			for _, k := range refusals[r.format] {
+				want[k] = true
+			}
+			for k := range nulProbes {
 				want[k] = true
 			}
 			var carried []vector

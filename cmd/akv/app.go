@@ -10,8 +10,10 @@ import (
 	"github.com/akv-cli/akv/templates"
 )
 
-// run builds the app, runs it and returns the exit code.
-func run(ctx context.Context, env *Env, args []string) int {
+// run builds the app, runs it and returns the exit code. A panic ends as
+// exit 1 "internal error" (lastResort), never as a stack dump.
+func run(ctx context.Context, env *Env, args []string) (code int) {
+	defer lastResort(env.Stderr, &code)
 	app := newApp(env)
 	if err := app.RunContext(ctx, args); err != nil {
 		return report(env.Stderr, err)

@@ -89,7 +89,7 @@ func writeCheck(env *Env, rows []checkRow, asJSON bool) error {
 		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "NAME\tVERSION\tUPDATED\tSTATUS")
 		for _, r := range rows {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Name, r.Version, r.Updated, r.Status)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", inert(r.Name), inert(r.Version), r.Updated, inert(r.Status))
 		}
 		w.Flush()
 	}

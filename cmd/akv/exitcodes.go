@@ -70,18 +70,24 @@ func exitCode(err error) int {
 }
 
 // report prints err as "akv: …" lines and a hint, and returns the code.
+// Errors quote what servers said (codes, messages, names): every line is
+// made inert before it reaches the terminal.
 func report(w io.Writer, err error) int {
 	code := exitCode(err)
 	var ee *exitError
 	if errors.As(err, &ee) && ee.silent {
 		return code
 	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintf(w, "akv: %s\n", line)
+	var b strings.Builder
+	for _, line := range inertLines(err.Error()) {
+		fmt.Fprintf(&b, "akv: %s\n", line)
 	}
 	var h interface{ ErrorHint() string }
 	if errors.As(err, &h) && h.ErrorHint() != "" {
-		fmt.Fprintf(w, "hint: %s\n", h.ErrorHint())
+		for _, line := range inertLines(h.ErrorHint()) {
+			fmt.Fprintf(&b, "hint: %s\n", line)
+		}
 	}
+	io.WriteString(w, b.String())
 	return code
 }

@@ -111,20 +111,13 @@ func tagString(tags map[string]string) string {
 	return strings.Join(parts, ";")
 }
 
-// oneLine keeps tabs and newlines in names or tags from breaking columns.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
+// listTSV and listTable print names, content types and tags as inert
+// text: a tab, newline or escape sequence from the vault is shown escaped,
+// so it can neither break the columns nor reach the terminal.
 func listTSV(items []vault.Item) []byte {
 	var b bytes.Buffer
 	for _, it := range items {
-		fmt.Fprintf(&b, "%s\t%t\t%s\t%s\t%s\n", it.Name, it.Enabled, rfc3339(it.Updated), oneLine(it.ContentType), oneLine(tagString(it.Tags)))
+		fmt.Fprintf(&b, "%s\t%t\t%s\t%s\t%s\n", inert(it.Name), it.Enabled, rfc3339(it.Updated), inert(it.ContentType), inert(tagString(it.Tags)))
 	}
 	return b.Bytes()
 }
@@ -134,7 +127,7 @@ func listTable(items []vault.Item) []byte {
 	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tENABLED\tUPDATED\tCONTENT TYPE\tTAGS")
 	for _, it := range items {
-		fmt.Fprintf(w, "%s\t%t\t%s\t%s\t%s\n", it.Name, it.Enabled, rfc3339(it.Updated), oneLine(it.ContentType), oneLine(tagString(it.Tags)))
+		fmt.Fprintf(w, "%s\t%t\t%s\t%s\t%s\n", inert(it.Name), it.Enabled, rfc3339(it.Updated), inert(it.ContentType), inert(tagString(it.Tags)))
 	}
 	w.Flush()
 	return b.Bytes()

@@ -22,7 +22,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"akv": func() { os.Exit(run(context.Background(), osEnv(), os.Args)) },
+		"akv":          func() { os.Exit(run(context.Background(), osEnv(), os.Args)) },
+		"akv-crashing": crashingMain,
 	})
 }
 
@@ -43,6 +44,7 @@ func TestScripts(t *testing.T) {
 				e.Setenv(k, "")
 			}
 			e.Values["emu"] = &emuHolder{}
+			e.Values["trust"] = &trustFakes{}
 			// auto mode takes any az on PATH as a candidate: the scripts
 			// run on a PATH where no az exists, whatever the machine has.
 			e.Setenv("PATH", filepath.Dir(akvPath(e))+string(os.PathListSeparator)+noAz)
@@ -62,6 +64,9 @@ func TestScripts(t *testing.T) {
 			"bigsecrets": cmdBigSecrets,
 			"emurotate":  cmdEmuRotate,
 			"emuident":   cmdEmuIdent,
+			"idfake":     cmdIDFake,
+			"idfakestat": cmdIDFakeStat,
+			"kvfake":     cmdKVFake,
 		},
 	})
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"io"
-	"os"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/akv-cli/akv/templates"
@@ -42,14 +39,9 @@ Examples:
 			if err != nil {
 				return err
 			}
-			var text []byte
-			if in == "-" {
-				text, err = io.ReadAll(env.Stdin)
-			} else {
-				text, err = os.ReadFile(in)
-			}
+			text, err := readInput(s, "template", "-i", in, env.Stdin)
 			if err != nil {
-				return usageError("check the -i path", "read template: %v", err)
+				return err
 			}
 			ctx, cancel := s.context(c.Context)
 			defer cancel()
@@ -72,7 +64,11 @@ Examples:
 				}
 				return out, nil
 			}
-			out, err := templates.Render(in, string(text), resolve)
+			name := in
+			if in == "-" {
+				name = "stdin"
+			}
+			out, err := templates.Render(name, string(text), resolve)
 			if err != nil {
 				return err
 			}

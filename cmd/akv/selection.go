@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -92,9 +91,9 @@ func parseSelection(c *cli.Context, s *settings, namesMatter bool) (*selection, 
 // readEnvFile parses a reference env file: values that look like
 // references are fetched, the rest are literals.
 func readEnvFile(path string, s *settings) ([]entry, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(s, "env file", "--env-file", path, nil)
 	if err != nil {
-		return nil, usageError("check the --env-file path", "read env file: %v", err)
+		return nil, err
 	}
 	parsed, err := templates.ParseEnvFile(path, string(data))
 	if err != nil {
@@ -150,10 +149,14 @@ func (sel *selection) resolve(ctx context.Context, s *settings, client *vault.Cl
 		listErr error
 	)
 	if len(refs) > 0 {
-		wg.Go(func() { got, getErr = client.Get(ctx, refs) })
+		wg.Go(func() {
+			defer catchPanic(&getErr)
+			got, getErr = client.Get(ctx, refs)
+		})
 	}
 	if sel.list {
 		wg.Go(func() {
+			defer catchPanic(&listErr)
 			v, err := s.vaultRef()
 			if err != nil {
 				listErr = err
@@ -168,7 +171,7 @@ func (sel *selection) resolve(ctx context.Context, s *settings, client *vault.Cl
 		return sel.combine(got, matched.Secrets, false), err
 	}
 	for _, d := range matched.Disabled {
-		fmt.Fprintf(s.env.Stderr, "akv: note: skipping disabled secret %s\n", d.Name)
+		fmt.Fprintf(s.env.Stderr, "akv: note: skipping disabled secret %s\n", inert(d.Name))
 	}
 	out := sel.combine(got, matched.Secrets, namesMatter)
 	if namesMatter {

@@ -37,6 +37,7 @@ type settings struct {
 	concurrency int
 	verbose     bool
 	clientID    string
+	deadline    time.Time // now + timeout: the whole command, reads included
 }
 
 // flagValue finds a flag set on the command or before it: urfave reads a
@@ -83,20 +84,22 @@ func loadSettings(c *cli.Context, env *Env) (*settings, error) {
 		}
 		s.verbose = b
 	}
+	s.deadline = time.Now().Add(s.timeout)
 	return s, nil
 }
 
 // logf writes a diagnostic line with --verbose. Callers never pass values
-// or tokens.
+// or tokens; names and errors from servers are made inert.
 func (s *settings) logf(format string, args ...any) {
 	if s.verbose {
-		fmt.Fprintf(s.env.Stderr, "akv: "+format+"\n", args...)
+		fmt.Fprintf(s.env.Stderr, "akv: %s\n", inert(fmt.Sprintf(format, args...)))
 	}
 }
 
-// context bounds the whole command by --timeout.
+// context bounds the whole command by --timeout, counted from when the
+// settings were read: reading templates and env files spends it too.
 func (s *settings) context(parent context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(parent, s.timeout)
+	return context.WithDeadline(parent, s.deadline)
 }
 
 func (s *settings) credential() (credential.Selected, error) {

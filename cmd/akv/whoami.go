@@ -68,11 +68,12 @@ Examples:
 				b.Write(append(out, '\n'))
 			} else {
 				w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+				// The claims are the identity endpoint's text: inert.
 				fmt.Fprintf(w, "credential:\t%s (%s)\n", info.Credential, info.Reason)
-				fmt.Fprintf(w, "tenant:\t%s\n", orDash(info.Tenant))
-				fmt.Fprintf(w, "object id:\t%s\n", orDash(info.ObjectID))
-				fmt.Fprintf(w, "identity:\t%s\n", orDash(info.Identity))
-				fmt.Fprintf(w, "audience:\t%s\n", orDash(info.Audience))
+				fmt.Fprintf(w, "tenant:\t%s\n", inert(orDash(info.Tenant)))
+				fmt.Fprintf(w, "object id:\t%s\n", inert(orDash(info.ObjectID)))
+				fmt.Fprintf(w, "identity:\t%s\n", inert(orDash(info.Identity)))
+				fmt.Fprintf(w, "audience:\t%s\n", inert(orDash(info.Audience)))
 				fmt.Fprintf(w, "expires:\t%s (in %s)\n", info.Expires, tok.ExpiresOn.Sub(env.Now()).Round(time.Second))
 				w.Flush()
 			}

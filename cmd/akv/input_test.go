@@ -1,0 +1,30 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Exactly 10 MiB is read; one byte more is refused; a reader that never
+// answers is given up on at the deadline.
+func TestReadInputBounds(t *testing.T) {
+	within := func(d time.Duration) *settings {
+		return &settings{env: &Env{}, timeout: d, deadline: time.Now().Add(d)}
+	}
+	s := within(time.Minute)
+	if data, err := readInput(s, "template", "-i", "-", strings.NewReader(strings.Repeat("x", maxInput))); err != nil || len(data) != maxInput {
+		t.Fatalf("10 MiB: %d bytes, %v", len(data), err)
+	}
+	if _, err := readInput(s, "template", "-i", "-", strings.NewReader(strings.Repeat("x", maxInput+1))); err == nil || exitCode(err) != exitUsage ||
+		!strings.Contains(err.Error(), "larger than 10 MiB") {
+		t.Fatalf("10 MiB + 1: %v", err)
+	}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	_, err := readInput(within(200*time.Millisecond), "template", "-i", "-", pr)
+	if err == nil || exitCode(err) != exitUsage || !strings.Contains(err.Error(), "within --timeout 200ms") {
+		t.Fatalf("silent stdin: %v", err)
+	}
+}

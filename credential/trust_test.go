@@ -1,0 +1,196 @@
+package credential
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+)
+
+// Issue 11, point 3: an identity endpoint's redirect is never followed, so
+// X-IDENTITY-HEADER, MSI_SECRET and the request itself never reach the
+// host it points to.
+func TestIdentityEndpointsNeverFollowRedirects(t *testing.T) {
+	var elsewhere atomic.Int32
+	var leaked sync.Map
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		for _, h := range []string{"X-Identity-Header", "Secret", "Metadata"} {
+			if v := r.Header.Get(h); v != "" {
+				leaked.Store(h, v)
+			}
+		}
+		okToken(testToken, time.Now().Add(time.Hour))(w, r)
+	}))
+	t.Cleanup(target.Close)
+
+	build := map[string]func(endpoint string) (azcore.TokenCredential, error){
+		"cloudshell": func(ep string) (azcore.TokenCredential, error) {
+			return NewCloudShell(&CloudShellOptions{Endpoint: ep, RetryDelay: time.Millisecond})
+		},
+		"appservice": func(ep string) (azcore.TokenCredential, error) {
+			return NewAppService("hdr-canary-5e1f", fast(ep))
+		},
+		"imds": func(ep string) (azcore.TokenCredential, error) {
+			return NewIMDS(fast(ep))
+		},
+		"azureml": func(ep string) (azcore.TokenCredential, error) {
+			return NewAzureML("ml-canary-77aa", fast(ep))
+		},
+	}
+	for name, newCred := range build {
+		for _, code := range []int{301, 302, 303, 307, 308} {
+			t.Run(fmt.Sprintf("%s/%d", name, code), func(t *testing.T) {
+				f := newFakeMSI(t, func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, target.URL+"/steal", code)
+				})
+				c, err := newCred(f.srv.URL + "/token")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = c.GetToken(context.Background(), vaultScope)
+				if err == nil {
+					t.Fatal("a redirect gave a token")
+				}
+				assertKind(t, err, KindAuth)
+				if !strings.Contains(err.Error(), "redirect") {
+					t.Errorf("error %q does not say the endpoint redirected", err)
+				}
+				for _, canary := range []string{"hdr-canary-5e1f", "ml-canary-77aa", target.URL} {
+					if strings.Contains(err.Error()+hintOf(err), canary) {
+						t.Errorf("error %q shows %q", err, canary)
+					}
+				}
+				if n := f.calls.Load(); n != 1 {
+					t.Errorf("endpoint asked %d times; a redirect is final", n)
+				}
+			})
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target received %d requests", n)
+	}
+	leaked.Range(func(k, v any) bool {
+		t.Errorf("the redirect target received header %s", k)
+		return true
+	})
+}
+
+// Issue 11, point 9: a token that is expired on arrival is asked for once
+// more, then refused; and however many callers want a token, the verdict
+// costs those two requests only.
+func TestExpiredTokenRejectedAfterOneRetry(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	f := newFakeMSI(t, okToken(testToken, now.Add(-time.Hour)))
+	c := f.cred(t, clock)
+	var wg sync.WaitGroup
+	errs := make([]error, 60)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.GetToken(context.Background(), vaultScope) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err == nil || !strings.Contains(err.Error(), "identity endpoint returned an expired token") {
+			t.Fatalf("err = %v, want an expired-token refusal", err)
+		}
+		assertKind(t, err, KindAuth)
+		if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "eyJ") {
+			t.Fatalf("error shows the token: %v", err)
+		}
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Fatalf("60 callers cost %d token requests, want 2 (one retry)", n)
+	}
+}
+
+// An expired token followed by a good one is fine: the retry is the cure.
+func TestExpiredTokenThenGoodOne(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	f := newFakeMSI(t, okToken("stale", now.Add(-time.Second)), okToken(testToken, now.Add(time.Hour)))
+	tok, err := f.cred(t, func() time.Time { return now }).GetToken(context.Background(), vaultScope)
+	if err != nil || tok.Token != testToken || f.calls.Load() != 2 {
+		t.Fatalf("token %q, err %v after %d calls", tok.Token, err, f.calls.Load())
+	}
+}
+
+// A final refusal is remembered for a while: 60 callers behind a refusing
+// endpoint cost one request, not 60.
+func TestFinalRefusalIsNotRepeatedPerCaller(t *testing.T) {
+	f := newFakeMSI(t, status(400, `{"error":{"code":"AudienceNotSupported","message":"nope"}}`))
+	c := f.cred(t, nil)
+	for range 60 {
+		if _, err := c.GetToken(context.Background(), vaultScope); err == nil {
+			t.Fatal("a refusal gave a token")
+		}
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Fatalf("60 callers cost %d requests, want 1", n)
+	}
+}
+
+// Issue 11, point 9: a malformed endpoint variable is a usage error at
+// once, and a user name or password in it is never printed.
+func TestMalformedEndpointsNeverPrintUserinfo(t *testing.T) {
+	cases := []struct{ endpoint, why string }{
+		{"http://127.0.0.1:99999/oauth2/token", "port"},
+		{"http://127.0.0.1:0/oauth2/token", "port"},
+		{"http://user:pw-canary-31c9@127.0.0.1:50342/oauth2/token", "user name or password"},
+		{"http://pw-canary-31c9@127.0.0.1:50342/oauth2/token", "user name or password"},
+		{"https://u:pw-canary-31c9@[::1", "URL"},
+		{"ftp://127.0.0.1/token", "http"},
+		{"file:///etc/passwd", "http"},
+		{"unix:///run/msi.sock", "http"},
+		{"http://:50342/token", "host"},
+		{"http:/oauth2/token", "host"},
+	}
+	vars := map[string]func(string) error{
+		"MSI_ENDPOINT": func(ep string) error {
+			_, err := NewCloudShell(&CloudShellOptions{Endpoint: ep})
+			return err
+		},
+		"IDENTITY_ENDPOINT": func(ep string) error { _, err := NewAppService("h", &IdentityOptions{Endpoint: ep}); return err },
+		"AKV_IMDS_ENDPOINT": func(ep string) error { _, err := NewIMDS(&IdentityOptions{Endpoint: ep}); return err },
+	}
+	for variable, build := range vars {
+		for _, tc := range cases {
+			err := build(tc.endpoint)
+			if err == nil {
+				t.Errorf("%s=%s accepted", variable, tc.endpoint)
+				continue
+			}
+			assertKind(t, err, KindUsage)
+			msg := err.Error() + "\n" + hintOf(err)
+			if !strings.Contains(msg, variable) || !strings.Contains(msg, tc.why) {
+				t.Errorf("%s=%s: %q does not name the variable and %q", variable, tc.endpoint, msg, tc.why)
+			}
+			if strings.Contains(msg, "pw-canary-31c9") || strings.Contains(msg, "user:") {
+				t.Errorf("%s=%s: the error shows the credentials: %q", variable, tc.endpoint, msg)
+			}
+		}
+	}
+	// Through Select (auto mode) too: no candidate is skipped past it.
+	_, err := Select(SelectOptions{Getenv: func(k string) string {
+		return map[string]string{"IDENTITY_ENDPOINT": "http://u:pw-canary-31c9@127.0.0.1:1/", "IDENTITY_HEADER": "h"}[k]
+	}, LookPath: func(string) (string, error) { return "/usr/bin/az", nil }})
+	assertKind(t, err, KindUsage)
+	if err != nil && strings.Contains(err.Error(), "pw-canary-31c9") {
+		t.Errorf("Select shows the credentials: %v", err)
+	}
+}
+
+func TestWellFormedEndpointsAccepted(t *testing.T) {
+	for _, ep := range []string{DefaultCloudShellEndpoint, DefaultIMDSEndpoint, "https://127.0.0.1:8443/msi/token?api-version=2019-08-01",
+		"http://[::1]:50342/oauth2/token", "http://localhost/oauth2/token", "HTTP://LOCALHOST:50342/oauth2/token"} {
+		if err := checkEndpoint("MSI_ENDPOINT", ep); err != nil {
+			t.Errorf("%s refused: %v", ep, err)
+		}
+	}
+}
