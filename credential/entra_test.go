@@ -182,6 +182,7 @@ func TestGitHubFreshTokenPerExchange(t *testing.T) {
 		t.Fatalf("empty value: %v", err)
 	}
 	f.oidc = func(*http.Request) (int, string) { return 403, `{"message":"denied"}` }
+	clk.add(time.Minute) // a final refusal is remembered for 30 s (no request storms)
 	_, err = g.GetToken(context.Background(), vaultScope)
 	if err == nil || !strings.Contains(hintOf(err), "id-token: write") {
 		t.Fatalf("403: %v (hint %q)", err, hintOf(err))
