@@ -30,7 +30,7 @@ func escaper(format string, refuse func(string, string) string, quote func(strin
 }
 
 func funcs(secret func(string) (string, error)) template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"secret":     secret,
 		"shell":      escaper("shell", refuseNUL, Shell),
 		"fish":       escaper("fish", refuseNUL, Fish),
@@ -52,6 +52,10 @@ func funcs(secret func(string) (string, error)) template.FuncMap {
 			return string(b), nil
 		},
 	}
+	for name, f := range certFuncs() {
+		m[name] = f
+	}
+	return m
 }
 
 // refuseMakeLine is make's rule for one value on the right of ":=".
@@ -88,7 +92,7 @@ func Render(name, text string, resolve Resolver) ([]byte, error) {
 	placeholder := func(string) (string, error) { return "", nil }
 	t, err := template.New(name).Option("missingkey=error").Funcs(funcs(placeholder)).Parse(text)
 	if err != nil {
-		return nil, &Error{Kind: KindUsage, Msg: err.Error(), Hint: "functions: secret, " + strings.Join(escaperNames(), ", ") + " and text/template's own"}
+		return nil, &Error{Kind: KindUsage, Msg: err.Error(), Hint: "functions: secret, pemKey, pemCert, pemChain, pemCA, " + strings.Join(escaperNames(), ", ") + " and text/template's own"}
 	}
 	var refs []string
 	seen := map[string]bool{}

@@ -27,6 +27,7 @@ func newApp(env *Env) *cli.App {
 		getCommand(env),
 		listCommand(env),
 		checkCommand(env),
+		certCommand(env),
 		exportCommand(env),
 		renderCommand(env),
 		runCommand(env),

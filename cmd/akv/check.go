@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -15,21 +17,29 @@ func checkCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:  "check",
 		Usage: "resolve a selection and report each secret's status, never a value",
-		UsageText: `akv check [REF | NAME=REF]... [--prefix P] [--tag k=v]... [--all] [--env-file F]... [--json]
+		UsageText: `akv check [REF | NAME=REF]... [--prefix P] [--tag k=v]... [--all] [--env-file F]... [--expiring D] [--json]
 
 The dry run of export, render and run: fetches everything, prints name,
 version, updated and status (ok or the reason), and exits as they would.
+For a certificate-backed secret it also shows when the leaf expires;
+with --expiring D it exits 8 when a selected certificate expires within D.
 
 Examples:
    akv check --vault myvault db-password api-key
-   akv check --env-file refs.env --json`,
-		Flags: append(selectionFlags(), &cli.BoolFlag{Name: "json", Usage: "print a JSON array"}),
+   akv check --env-file refs.env --json
+   akv check --vault myvault --prefix tls- --expiring 30d   # cron: exit 8 means renew`,
+		Flags: append(selectionFlags(), &cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
+			&cli.StringFlag{Name: "expiring", Usage: "exit 8 when a selected certificate expires within `D` (30d, 2w, 72h)"}),
 		Action: func(c *cli.Context) error {
 			s, err := loadSettings(c, env)
 			if err != nil {
 				return err
 			}
 			sel, err := parseSelection(c, s, false)
+			if err != nil {
+				return err
+			}
+			certs, err := newCertCheck(c.String("expiring"), env.Now())
 			if err != nil {
 				return err
 			}
@@ -52,6 +62,8 @@ Examples:
 					if ve, ok := r.secret.Err.(*vault.Error); ok {
 						row.Status = ve.Msg
 					}
+				} else {
+					certs.add(&row, r.secret)
 				}
 				rows = append(rows, row)
 			}
@@ -60,7 +72,10 @@ Examples:
 					return err
 				}
 			}
-			return fetchErr
+			if fetchErr != nil {
+				return fetchErr
+			}
+			return certs.err(func(line string) { fmt.Fprintln(env.Stderr, line) })
 		},
 	}
 }
@@ -71,6 +86,9 @@ type checkRow struct {
 	Version string `json:"version"`
 	Updated string `json:"updated"`
 	Status  string `json:"status"`
+	// Certificate-backed secrets only (check_cert.go).
+	Expires   string `json:"expires,omitempty"`
+	CertError string `json:"certificateError,omitempty"`
 }
 
 func writeCheck(env *Env, rows []checkRow, asJSON bool) error {
@@ -87,9 +105,18 @@ func writeCheck(env *Env, rows []checkRow, asJSON bool) error {
 		b.WriteByte('\n')
 	} else {
 		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tVERSION\tUPDATED\tSTATUS")
+		expires := slices.ContainsFunc(rows, func(r checkRow) bool { return r.Expires != "" })
+		if expires {
+			fmt.Fprintln(w, "NAME\tVERSION\tUPDATED\tEXPIRES\tSTATUS")
+		} else {
+			fmt.Fprintln(w, "NAME\tVERSION\tUPDATED\tSTATUS")
+		}
 		for _, r := range rows {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", inert(r.Name), inert(r.Version), r.Updated, inert(r.Status))
+			if expires {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", inert(r.Name), inert(r.Version), r.Updated, cmp.Or(r.Expires, "-"), inert(r.Status))
+			} else {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", inert(r.Name), inert(r.Version), r.Updated, inert(r.Status))
+			}
 		}
 		w.Flush()
 	}

@@ -19,6 +19,7 @@ const (
 	exitForbidden       = 5
 	exitUnrepresentable = 6
 	exitNetwork         = 7
+	exitExpiring        = 8 // check --expiring: a selected certificate expires within the window
 	exitNotExecutable   = 126
 	exitCommandNotFound = 127
 )

@@ -34,6 +34,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Condition:           scriptCondition,
 		Setup: func(e *testscript.Env) error {
 			// Nothing from the developer's environment leaks in.
 			for _, k := range []string{"MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AKV_VAULT",
@@ -67,6 +68,8 @@ func TestScripts(t *testing.T) {
 			"idfake":     cmdIDFake,
 			"idfakestat": cmdIDFakeStat,
 			"kvfake":     cmdKVFake,
+			"tlspair":    cmdTLSPair,
+			"certseeds":  cmdCertSeeds,
 		},
 	})
 }

@@ -99,9 +99,12 @@ func Start(o Options) (*Emulator, error) {
 		}
 		dir, e.tempDir = d, d
 	}
-	caPEM, tlsCfg, err := newTLS(o.Now())
+	caPEM, tlsCfg, ca, err := newTLS(o.Now())
 	if err != nil {
 		return nil, fmt.Errorf("emulator TLS: %w", err)
+	}
+	if o.Seeds, err = issueCertificates(o.Seeds, ca, o.Now()); err != nil {
+		return nil, err
 	}
 	e.CAFile = filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(e.CAFile, caPEM, 0o644); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ type Seed struct {
 	Tags        map[string]string `json:"tags,omitempty"`
 	Enabled     *bool             `json:"enabled,omitempty"`
 	Versions    []string          `json:"versions,omitempty"`
+	Certificate *CertificateSeed  `json:"certificate,omitempty"` // issued at start into Value (certs.go)
 }
 
 // ParseSeeds reads a --secrets file: name → value, or name → Seed.
@@ -69,6 +71,7 @@ func DemoSeeds() map[string]Seed {
 		"tls-cert-b64": {Value: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmRlbW8KLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=",
 			ContentType: "application/x-pem-file;base64"},
 	}
+	maps.Copy(seeds, demoCertificates())
 	for name, v := range vectors {
 		seeds["vec-"+name] = Seed{Value: v, Tags: map[string]string{"set": "vectors"}}
 	}

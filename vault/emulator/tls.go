@@ -14,11 +14,12 @@ import (
 )
 
 // newTLS makes a throwaway CA and a leaf for loopback signed by it. Only the
-// CA's PEM leaves the process; the keys live in memory.
-func newTLS(now time.Time) (caPEM []byte, cfg *tls.Config, err error) {
+// CA's PEM leaves the process; the keys live in memory (the CA's also
+// issues the demo certificates).
+func newTLS(now time.Time) (caPEM []byte, cfg *tls.Config, root authority, err error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, authority{}, err
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
@@ -31,15 +32,15 @@ func newTLS(now time.Time) (caPEM []byte, cfg *tls.Config, err error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, authority{}, err
 	}
 	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, authority{}, err
 	}
 	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, authority{}, err
 	}
 	leafTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
@@ -53,12 +54,12 @@ func newTLS(now time.Time) (caPEM []byte, cfg *tls.Config, err error) {
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, authority{}, err
 	}
 	cfg = &tls.Config{
 		Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey}},
 		NextProtos:   []string{"h2", "http/1.1"},
 		MinVersion:   tls.VersionTLS12,
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), cfg, nil
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), cfg, authority{cert: ca, key: caKey}, nil
 }

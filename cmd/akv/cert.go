@@ -1,0 +1,176 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/akv-cli/akv/templates"
+)
+
+// certOutput is one of cert's file flags.
+type certOutput struct {
+	flag, usage string
+	data        func(*templates.Cert, string) ([]byte, error)
+}
+
+// certOutputs are cert's file flags, in the order they are written.
+func certOutputs() []certOutput {
+	return []certOutput{
+		{"key", "the private key as PKCS#8 PEM", func(c *templates.Cert, _ string) ([]byte, error) { return c.KeyPEM() }},
+		{"cert", "the leaf certificate as PEM", func(c *templates.Cert, _ string) ([]byte, error) { return c.CertPEM(), nil }},
+		{"chain", "the leaf then its intermediates, as nginx's ssl_certificate reads", func(c *templates.Cert, _ string) ([]byte, error) { return c.ChainPEM(), nil }},
+		{"ca", "the issuers only (a self-signed certificate is its own)", func(c *templates.Cert, _ string) ([]byte, error) { return c.CAPEM() }},
+		{"bundle", "the key then the chain in one PEM, as HAProxy's crt reads", func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }},
+		{"pfx", "PKCS#12 (AES-256, PBKDF2) of the key and chain; password from --pfx-password-env", func(c *templates.Cert, pw string) ([]byte, error) { return c.PFX(pw) }},
+	}
+}
+
+func certCommand(env *Env) *cli.Command {
+	flags := []cli.Flag{}
+	for _, o := range certOutputs() {
+		flags = append(flags, &cli.StringFlag{Name: o.flag, Usage: "write " + o.usage + " to `FILE` (atomic, mode 0600)"})
+	}
+	flags = append(flags,
+		&cli.StringFlag{Name: "pfx-password-env", Usage: "encrypt --pfx with the password in environment variable `VAR` (default: an empty password, as Key Vault's)"},
+		&cli.StringFlag{Name: "secret-password-env", Usage: "open a secret's PFX that has a password with the one in `VAR` (Key Vault's own have none)"},
+		&cli.BoolFlag{Name: "json", Usage: "print the leaf's subject, SANs, issuer, serial, validity, thumbprints and key type (never the key)"},
+	)
+	return &cli.Command{
+		Name:  "cert",
+		Usage: "write a Key Vault certificate's key and chain as the PEM and PFX files servers read",
+		UsageText: `akv cert [--key F] [--cert F] [--chain F] [--ca F] [--bundle F] [--pfx F [--pfx-password-env VAR]] [--json] REF
+
+A Key Vault certificate's private key and chain are in the secret of the
+same name, as a base64 PFX or as PEM (told apart by the bytes when the
+content type is missing). The leaf is the certificate that matches the
+key; the intermediates follow it in issuer order, whatever order the
+secret holds them in. Every file is written atomically with mode 0600,
+after everything was read. With no file flag the bundle (key, then
+chain) goes to stdout; --json prints the leaf's metadata instead.
+
+Examples:
+   akv cert --vault myvault --chain /etc/nginx/tls/chain.pem --key /etc/nginx/tls/key.pem tls-cert
+   akv cert --bundle /etc/haproxy/site.pem akv://myvault/tls-cert
+   PFX_PASSWORD=changeit akv cert --pfx site.p12 --pfx-password-env PFX_PASSWORD akv://myvault/tls-cert
+   akv cert --json akv://myvault/tls-cert`,
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
+			if err := flagsFirst(args); err != nil {
+				return err
+			}
+			if len(args) != 1 {
+				return usageError("for example: akv cert --chain chain.pem --key key.pem akv://myvault/tls-cert", "cert takes one reference")
+			}
+			type output struct {
+				flag, path string
+				data       func(*templates.Cert, string) ([]byte, error)
+			}
+			var outs []output
+			seen := map[string]string{}
+			for _, o := range certOutputs() {
+				path := c.String(o.flag)
+				if path == "" {
+					continue
+				}
+				key := path
+				if abs, err := filepath.Abs(path); err == nil && path != "-" {
+					key = abs
+				}
+				if prev, dup := seen[key]; dup {
+					return usageError("give each output its own file", "--%s and --%s both write %s", prev, o.flag, path)
+				}
+				seen[key] = o.flag
+				outs = append(outs, output{o.flag, path, o.data})
+			}
+			asJSON := c.Bool("json")
+			if _, toStdout := seen["-"]; toStdout && asJSON {
+				return usageError("write the files elsewhere, or drop --json", "--json and an output to stdout (-) do not go together")
+			}
+			pfxPassword, err := passwordFromEnv(c, env, "pfx-password-env")
+			if err != nil {
+				return err
+			}
+			if c.IsSet("pfx-password-env") && c.String("pfx") == "" {
+				return usageError("add --pfx FILE", "--pfx-password-env goes with --pfx")
+			}
+			secretPassword, err := passwordFromEnv(c, env, "secret-password-env")
+			if err != nil {
+				return err
+			}
+			if len(outs) == 0 && !asJSON {
+				outs = append(outs, output{"bundle", "-", func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }})
+			}
+
+			s, err := loadSettings(c, env)
+			if err != nil {
+				return err
+			}
+			refs, err := s.parseRefs(args)
+			if err != nil {
+				return err
+			}
+			client, err := s.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := s.context(c.Context)
+			defer cancel()
+			secrets, err := client.Get(ctx, refs)
+			if err != nil {
+				return err
+			}
+			sec := secrets[0]
+			cert, err := templates.ParseCert(sec.Value, sec.ContentType, secretPassword)
+			if err != nil {
+				return fmt.Errorf("cert %s: %w", sec.Ref.Name, err)
+			}
+			// Everything is encoded before the first file is written.
+			data := make([][]byte, len(outs))
+			for i, o := range outs {
+				if data[i], err = o.data(cert, pfxPassword); err != nil {
+					return fmt.Errorf("cert %s: --%s: %w", sec.Ref.Name, o.flag, err)
+				}
+			}
+			var info []byte
+			if asJSON {
+				if info, err = json.MarshalIndent(cert.Info(), "", "  "); err != nil {
+					return err
+				}
+				info = append(info, '\n')
+			}
+			for i, o := range outs {
+				if err := writeOutput(env, o.path, data[i]); err != nil {
+					return err
+				}
+				s.logf("cert %s: wrote --%s %s", sec.Ref.Name, o.flag, o.path)
+			}
+			if asJSON {
+				_, err = env.Stdout.Write(info)
+			}
+			return err
+		},
+	}
+}
+
+// passwordFromEnv reads the password a --*-password-env flag names. A
+// named variable that is unset or empty is a mistake, not "no password".
+func passwordFromEnv(c *cli.Context, env *Env, flag string) (string, error) {
+	name := c.String(flag)
+	if name == "" {
+		return "", nil
+	}
+	// Neither message repeats the value: it may be a password given by mistake.
+	if !templates.ValidName(name) {
+		return "", usageError("name the variable, never the password: PW=… akv cert … --"+flag+" PW", "--%s takes an environment variable's name", flag)
+	}
+	v := env.Getenv(name)
+	if v == "" {
+		return "", usageError("export the variable, then name it: PW=… akv cert … --"+flag+" PW",
+			"--%s names a variable that is unset or empty", flag)
+	}
+	return v, nil
+}
