@@ -82,7 +82,7 @@ func checkPair(t *testing.T, ch testChain, chain, key, ca string) {
 }
 
 func TestRenderKubernetesTLSSecret(t *testing.T) {
-	py := needProgram(t, "python3", "-c", "import yaml")
+	py := needProgram(t, "/usr/bin/python3", "-c", "import yaml") // Debian's, with python3-yaml
 	out, ch := renderCertFile(t, "k8s-tls.yaml.tpl")
 	cmd := exec.Command(py, "-c", "import sys, yaml, json; d = yaml.safe_load(sys.stdin); print(json.dumps(d))")
 	cmd.Stdin = bytes.NewReader(out)

@@ -34,7 +34,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "vault listen `ADDRESS` on loopback (token endpoint on the next port or a random one)", Value: "127.0.0.1:0"},
 			&cli.StringSliceFlag{Name: "name", Usage: "vault `NAME` to serve (repeatable; default demo)"},
-			&cli.StringFlag{Name: "secrets", Usage: "JSON `FILE`: name → value or {value, contentType, tags, enabled, versions}; replaces the demo set"},
+			&cli.StringFlag{Name: "secrets", Usage: "JSON `FILE`: name → value or {value, contentType, tags, enabled, versions, certificate}; replaces the demo set"},
 			&cli.StringFlag{Name: "write-env", Usage: "also write the environment atomically to `FILE` (removed on exit)"},
 			&cli.DurationFlag{Name: "latency", Usage: "added to every Key Vault request"},
 			&cli.IntFlag{Name: "throttle", Usage: "Key Vault requests per second per vault before 429 Throttled"},
