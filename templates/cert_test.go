@@ -398,3 +398,36 @@ func TestIsCertContentType(t *testing.T) {
 		}
 	}
 }
+
+// TestSHA1RootsChainByName: old roots and intermediates carry SHA-1
+// signatures, which crypto/x509 no longer verifies; names and key ids
+// still order them, and an unrelated certificate stays out of the chain.
+func TestSHA1RootsChainByName(t *testing.T) {
+	rootKey, err := rsa.GenerateKey(rand.Reader, 1024) // a signature algorithm test; never served
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ca := func(cn string, n int64) *x509.Certificate {
+		return &x509.Certificate{SerialNumber: big.NewInt(n), Subject: pkix.Name{CommonName: cn}, NotBefore: now, NotAfter: now.Add(time.Hour),
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, SignatureAlgorithm: x509.SHA1WithRSA}
+	}
+	root := issue(t, ca("old root", 1), nil, rootKey.Public(), rootKey)
+	interKey := ecKey(t)
+	inter := issue(t, ca("old intermediate", 2), root, interKey.Public(), rootKey)
+	leafKey := ecKey(t)
+	leaf := issue(t, &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "leaf"}, NotBefore: now, NotAfter: now.Add(time.Hour)},
+		inter, leafKey.Public(), interKey)
+	unrelated := newTestChain(t, "ec", 0).root
+	c, err := ParseCert(certsOf(leaf, unrelated, root, inter)+keyPEM(t, leafKey), ContentTypePEM, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOrder(t, c, testChain{key: leafKey, leaf: leaf, inter: []*x509.Certificate{inter}, root: root})
+	if len(c.Others) != 1 || !c.Others[0].Equal(unrelated) {
+		t.Errorf("others: %d certificates, want the unrelated one", len(c.Others))
+	}
+	if ca := c.CA(); len(ca) != 3 || !ca[2].Equal(unrelated) {
+		t.Errorf("CA: the issuers in order, then the others")
+	}
+}
