@@ -14,17 +14,18 @@ import (
 type certOutput struct {
 	flag, usage string
 	data        func(*templates.Cert, string) ([]byte, error)
+	path        string // where it goes: the flag's value
 }
 
 // certOutputs are cert's file flags, in the order they are written.
 func certOutputs() []certOutput {
 	return []certOutput{
-		{"key", "the private key as PKCS#8 PEM", func(c *templates.Cert, _ string) ([]byte, error) { return c.KeyPEM() }},
-		{"cert", "the leaf certificate as PEM", func(c *templates.Cert, _ string) ([]byte, error) { return c.CertPEM(), nil }},
-		{"chain", "the leaf then its intermediates, as nginx's ssl_certificate reads", func(c *templates.Cert, _ string) ([]byte, error) { return c.ChainPEM(), nil }},
-		{"ca", "the issuers only (a self-signed certificate is its own)", func(c *templates.Cert, _ string) ([]byte, error) { return c.CAPEM() }},
-		{"bundle", "the key then the chain in one PEM, as HAProxy's crt reads", func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }},
-		{"pfx", "PKCS#12 (AES-256, PBKDF2) of the key and chain; password from --pfx-password-env", func(c *templates.Cert, pw string) ([]byte, error) { return c.PFX(pw) }},
+		{flag: "key", usage: "the private key as PKCS#8 PEM", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.KeyPEM() }},
+		{flag: "cert", usage: "the leaf certificate as PEM", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.CertPEM(), nil }},
+		{flag: "chain", usage: "the leaf then its intermediates, as nginx's ssl_certificate reads", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.ChainPEM(), nil }},
+		{flag: "ca", usage: "the issuers only (a self-signed certificate is its own)", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.CAPEM() }},
+		{flag: "bundle", usage: "the key then the chain in one PEM, as HAProxy's crt reads", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }},
+		{flag: "pfx", usage: "PKCS#12 (AES-256, PBKDF2) of the key and chain; password from --pfx-password-env", data: func(c *templates.Cert, pw string) ([]byte, error) { return c.PFX(pw) }},
 	}
 }
 
@@ -65,31 +66,11 @@ Examples:
 			if len(args) != 1 {
 				return usageError("for example: akv cert --chain chain.pem --key key.pem akv://myvault/tls-cert", "cert takes one reference")
 			}
-			type output struct {
-				flag, path string
-				data       func(*templates.Cert, string) ([]byte, error)
-			}
-			var outs []output
-			seen := map[string]string{}
-			for _, o := range certOutputs() {
-				path := c.String(o.flag)
-				if path == "" {
-					continue
-				}
-				key := path
-				if abs, err := filepath.Abs(path); err == nil && path != "-" {
-					key = abs
-				}
-				if prev, dup := seen[key]; dup {
-					return usageError("give each output its own file", "--%s and --%s both write %s", prev, o.flag, path)
-				}
-				seen[key] = o.flag
-				outs = append(outs, output{o.flag, path, o.data})
+			outs, err := certFiles(c)
+			if err != nil {
+				return err
 			}
 			asJSON := c.Bool("json")
-			if _, toStdout := seen["-"]; toStdout && asJSON {
-				return usageError("write the files elsewhere, or drop --json", "--json and an output to stdout (-) do not go together")
-			}
 			pfxPassword, err := passwordFromEnv(c, env, "pfx-password-env")
 			if err != nil {
 				return err
@@ -102,7 +83,7 @@ Examples:
 				return err
 			}
 			if len(outs) == 0 && !asJSON {
-				outs = append(outs, output{"bundle", "-", func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }})
+				outs = append(outs, certOutput{flag: "bundle", path: "-", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }})
 			}
 
 			s, err := loadSettings(c, env)
@@ -154,6 +135,31 @@ Examples:
 			return err
 		},
 	}
+}
+
+// certFiles reads the file flags: each output its own file, at most one
+// on stdout (-), and that one not beside --json.
+func certFiles(c *cli.Context) ([]certOutput, error) {
+	var outs []certOutput
+	seen := map[string]string{}
+	for _, o := range certOutputs() {
+		if o.path = c.String(o.flag); o.path == "" {
+			continue
+		}
+		key := o.path
+		if abs, err := filepath.Abs(o.path); err == nil && o.path != "-" {
+			key = abs
+		}
+		if prev, dup := seen[key]; dup {
+			return nil, usageError("give each output its own file", "--%s and --%s both write %s", prev, o.flag, o.path)
+		}
+		seen[key] = o.flag
+		outs = append(outs, o)
+	}
+	if _, toStdout := seen["-"]; toStdout && c.Bool("json") {
+		return nil, usageError("write the files elsewhere, or drop --json", "--json and an output to stdout (-) do not go together")
+	}
+	return outs, nil
 }
 
 // passwordFromEnv reads the password a --*-password-env flag names. A

@@ -14,8 +14,9 @@ func renderCommand(env *Env) *cli.Command {
 
 A Go text/template where {{ secret "REF" }} is a secret's value and an
 escaper quotes it for its place: shell, fish, powershell, dotenv, compose,
-pydotenv, nodedotenv, systemd, make, json, yaml, base64, b64dec. Every
-secret is fetched in one parallel batch before rendering. Strict: an
+pydotenv, nodedotenv, systemd, make, json, yaml, base64, b64dec; pemKey,
+pemCert, pemChain and pemCA turn a certificate secret (PFX or PEM) into
+PEM. Every secret is fetched in one parallel batch before rendering. Strict: an
 unknown function, a missing secret or a value the escaper cannot carry is
 an error, and nothing is written.
 
