@@ -80,6 +80,10 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 	if errors.As(err, &ve) {
 		return err
 	}
+	var f *fault
+	if errors.As(err, &f) { // refused below azsecrets: the message names the vault
+		return &Error{Kind: KindNetwork, Op: op, Msg: f.msg, Hint: f.hint, Err: err}
+	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		inner := innerCode(re)
@@ -124,8 +128,19 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return &Error{Kind: KindNetwork, Op: op, Msg: "canceled", Err: err}
 	}
-	return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("cannot reach vault %s: %s", vaultName, shortNetErr(err)),
-		Hint: "check the vault name, DNS and network (AKV_VAULT_ENDPOINTS maps names to private endpoints)", Err: err}
+	var ne *netError
+	if errors.As(err, &ne) {
+		return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("cannot reach vault %s: %s", vaultName, shortNetErr(ne.err)),
+			Hint: "check the vault name, DNS and network (AKV_VAULT_ENDPOINTS maps names to private endpoints)", Err: err}
+	}
+	// Neither the network nor an HTTP status: azsecrets could not read
+	// what the vault sent.
+	why := "unreadable: " + quoteServer(err.Error())
+	if strings.Contains(err.Error(), "unmarshalling type") {
+		why = "invalid JSON"
+	}
+	return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("vault %s sent a malformed response (%s)", vaultName, why),
+		Hint: "the endpoint does not answer like Key Vault: check AKV_VAULT_ENDPOINTS", Err: err}
 }
 
 func hintOf(err error) string {
