@@ -37,7 +37,8 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Nothing from the developer's environment leaks in.
 			for _, k := range []string{"MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AKV_VAULT",
-				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE", "AKV_IMDS_ENDPOINT", "GITHUB_ENV"} {
+				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE", "AKV_IMDS_ENDPOINT", "GITHUB_ENV",
+				"SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY"} {
 				e.Setenv(k, "")
 			}
 			for _, k := range ciVariables {
@@ -45,6 +46,7 @@ func TestScripts(t *testing.T) {
 			}
 			e.Values["emu"] = &emuHolder{}
 			e.Values["trust"] = &trustFakes{}
+			e.Values["hostile"] = &hostileHolder{t: e.T()}
 			// auto mode takes any az on PATH as a candidate: the scripts
 			// run on a PATH where no az exists, whatever the machine has.
 			e.Setenv("PATH", filepath.Dir(akvPath(e))+string(os.PathListSeparator)+noAz)
@@ -67,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"idfake":     cmdIDFake,
 			"idfakestat": cmdIDFakeStat,
 			"kvfake":     cmdKVFake,
+			"hostile":    cmdHostile,
 		},
 	})
 }

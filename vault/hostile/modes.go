@@ -85,7 +85,7 @@ const (
 	// IdentityFailing: the identity endpoint answers 500.
 	IdentityFailing Mode = "identity-failing"
 	// ExpiredToken: the identity endpoint hands out tokens that expired
-	// an hour ago; the vault rejects them.
+	// an hour ago. Sending one to the vault is unexpected.
 	ExpiredToken Mode = "expired-token"
 )
 
@@ -264,8 +264,7 @@ func modes() []modeSpec {
 			identity: func(s *Server, w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, 500, map[string]any{"error": map[string]string{"code": "InternalError", "message": "identity endpoint failure"}})
 			}},
-		{mode: ExpiredToken, about: "the identity endpoint hands out tokens that expired an hour ago",
-			vault: func(s *Server, w http.ResponseWriter, r *http.Request) bool { return false },
+		{mode: ExpiredToken, about: "the identity endpoint hands out tokens that expired an hour ago; none may reach the vault",
 			identity: func(s *Server, w http.ResponseWriter, r *http.Request) {
 				past := time.Now().Add(-time.Hour)
 				s.writeToken(w, fakeJWT(s.Audience, s.Tenant, past, s.Canary), past)
