@@ -2,13 +2,10 @@ package vault
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,37 +59,6 @@ func (e Endpoints) URL(r Ref) string {
 	}
 	return "https://" + strings.ToLower(r.Vault) + "." + suffix
 }
-
-// NewHTTPClient is the one transport every vault client shares: proxy from
-// the environment, HTTP/2, a keep-alive pool as deep as the concurrency,
-// and the system roots plus the PEM file caFile (when not empty).
-// crypto/tls verifies every certificate, chain and name (an IP SAN for an
-// IP address); nothing here turns that off.
-func NewHTTPClient(caFile string, concurrency int) (*http.Client, error) {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ForceAttemptHTTP2 = true
-	t.MaxIdleConnsPerHost = max(concurrency, 2)
-	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, usageErr(fmt.Sprintf("AKV_CA_FILE: %v", err), "")
-		}
-		roots, err := x509.SystemCertPool()
-		if err != nil {
-			roots = x509.NewCertPool() // no system store: the file alone
-		}
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, usageErr(fmt.Sprintf("AKV_CA_FILE %s holds no PEM certificate", caFile), "")
-		}
-		t.TLSClientConfig.RootCAs = roots
-	}
-	return &http.Client{Transport: t, CheckRedirect: noRedirect}, nil
-}
-
-// noRedirect hands a redirect back to the caller, who refuses it: a
-// redirect would carry the token to wherever the server points.
-func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Options configures New.
 type Options struct {

@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,14 +52,13 @@ func TestCAFileStillVerifies(t *testing.T) {
 	}
 	// The emulator's certificate names 127.0.0.1 and localhost only:
 	// dialled as another name, crypto/tls refuses it.
-	hc, err := NewHTTPClient(e.CAFile, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
 	addr := strings.TrimPrefix(e.Vaults["demo"], "https://")
 	var d net.Dialer
-	hc.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+	hc, err := newHTTPClient(e.CAFile, 4, func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return d.DialContext(ctx, network, addr)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	_, port, _ := net.SplitHostPort(addr)
 	resp, err := hc.Get("https://myvault.vault.azure.net:" + port + "/_emulator/stats")
