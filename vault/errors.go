@@ -87,9 +87,9 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		inner := innerCode(re)
-		code := inertCode(re.ErrorCode)
+		code := re.ErrorCode
 		if inner != "" {
-			code += "/" + inertCode(inner)
+			code += "/" + inner
 		}
 		status := fmt.Sprintf("(%d %s)", re.StatusCode, code)
 		switch {
@@ -106,7 +106,7 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 			hint := "the token was rejected; check that the identity belongs to the vault's tenant"
 			if strings.Contains(responseText(re), "AKV10032") {
 				hint = fmt.Sprintf("the token is for tenant %s but vault %s belongs to tenant %s (AKV10032); Cloud Shell tokens are for your home tenant: use an identity in the vault's tenant",
-					orUnknown(inertCode(tokenTenant)), vaultName, orUnknown(inertCode(challengeTenant(re.RawResponse))))
+					orUnknown(tokenTenant), vaultName, orUnknown(challengeTenant(re.RawResponse)))
 			}
 			return &Error{Kind: KindAuth, Op: op, Msg: fmt.Sprintf("vault %s rejected the token %s", vaultName, status), Hint: hint, Err: err}
 		case re.StatusCode == http.StatusTooManyRequests || re.StatusCode >= 500:
@@ -188,18 +188,6 @@ func responseText(re *azcore.ResponseError) string {
 	b, _ := io.ReadAll(io.LimitReader(re.RawResponse.Body, 8<<10))
 	re.RawResponse.Body = io.NopCloser(strings.NewReader(string(b)))
 	return string(b)
-}
-
-// inertCode keeps an error code or tenant from a server as it is when it
-// is a plain word (SecretNotFound, ForbiddenByRbac, a tenant id), and
-// quotes it, control characters escaped, when it is anything else.
-func inertCode(s string) string {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
-			return quoteServer(s)
-		}
-	}
-	return s
 }
 
 func orUnknown(s string) string {

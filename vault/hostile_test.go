@@ -434,24 +434,3 @@ func TestBlameTheRightParty(t *testing.T) {
 		})
 	}
 }
-
-// Issue 11 point 6, the vault's side: text from the server reaches an
-// error only quoted, control characters escaped, whatever cmd does next.
-func TestServerTextInErrorsIsInert(t *testing.T) {
-	s := hostile.StartT(t, hostile.Options{Mode: hostile.ControlChars})
-	h := hostileVault(t, s, "", nil)
-	got, err := h.get(t, "db-password", "api-key")
-	if got[0].Err != nil || !strings.Contains(got[0].ContentType, "\x1b") {
-		t.Fatalf("db-password: %v, content type %q; tags and content types are data, kept as sent", got[0].Err, got[0].ContentType)
-	}
-	if err == nil {
-		t.Fatal("api-key: no error")
-	}
-	text := err.Error() + hintOf(err)
-	if strings.ContainsAny(text, "\x1b\x07\t") {
-		t.Fatalf("raw control characters in %q", text)
-	}
-	if !strings.Contains(text, `\x1b]52`) {
-		t.Errorf("error %q does not show the escaped code", text)
-	}
-}

@@ -101,12 +101,13 @@ func (e Endpoints) checkResource(label, resource string) error {
 		label, quoteServer(resource), e.Audience()), hint: hint}
 }
 
-// quoteServer quotes text from a server for an error message: control
-// characters escaped, long text cut.
+// quoteServer delimits text from a server in an error message, cut when
+// long. It escapes nothing: cmd escapes every byte it prints (the one
+// rule, in cmd/akv/inert.go), so the message keeps the text as sent.
 func quoteServer(s string) string {
 	const max = 160
 	if len(s) > max {
-		return fmt.Sprintf("%q…", s[:max])
+		return `"` + s[:max] + `"…`
 	}
-	return fmt.Sprintf("%q", s)
+	return `"` + s + `"`
 }

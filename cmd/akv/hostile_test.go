@@ -9,14 +9,14 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/akv-cli/akv/vault/hostile"
+	kvhostile "github.com/akv-cli/akv/vault/hostile"
 )
 
 // hostileHolder keeps a script's hostile servers, and the test they fail
 // when a request nobody expected reached one.
 type hostileHolder struct {
 	t       testscript.T
-	servers []*hostile.Server
+	servers []*kvhostile.Server
 }
 
 const hostileUsage = "usage: hostile [-cert VARIANT] [-name HOST] [-vault NAME] [-system-roots] MODE | hostile log"
@@ -54,12 +54,12 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	fs := flag.NewFlagSet("hostile", flag.ContinueOnError)
 	fs.SetOutput(ts.Stderr())
-	cert := fs.String("cert", string(hostile.CertValid), "the vault's certificate")
+	cert := fs.String("cert", string(kvhostile.CertValid), "the vault's certificate")
 	host := fs.String("name", "", "a DNS name for the vault, reached through HTTPS_PROXY")
 	vaultName := fs.String("vault", "evil", "the vault name mapped to the server")
 	systemRoots := fs.Bool("system-roots", false, "trust the CA as a system root (SSL_CERT_FILE), not AKV_CA_FILE")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		ts.Fatalf("%s\nmodes: %s", hostileUsage, strings.Join(hostile.ModeNames(), ", "))
+		ts.Fatalf("%s\nmodes: %s", hostileUsage, strings.Join(kvhostile.ModeNames(), ", "))
 	}
 	dir, err := os.MkdirTemp(ts.Getenv("WORK"), "hostile-")
 	ts.Check(err)
@@ -67,7 +67,7 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	if *host != "" {
 		names = []string{*host}
 	}
-	s, err := hostile.Start(hostile.Options{Mode: hostile.Mode(fs.Arg(0)), Cert: hostile.Cert(*cert), Names: names,
+	s, err := kvhostile.Start(kvhostile.Options{Mode: kvhostile.Mode(fs.Arg(0)), Cert: kvhostile.Cert(*cert), Names: names,
 		Dir: dir, Canary: ts.Getenv("CANARY")})
 	ts.Check(err)
 	h.servers = append(h.servers, s)
