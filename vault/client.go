@@ -2,13 +2,10 @@ package vault
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,56 +60,6 @@ func (e Endpoints) URL(r Ref) string {
 	return "https://" + strings.ToLower(r.Vault) + "." + suffix
 }
 
-// NewHTTPClient is the one transport every vault client shares: proxy from
-// the environment, HTTP/2, a keep-alive pool as deep as the concurrency,
-// and the system roots plus the PEM file caFile (when not empty).
-func NewHTTPClient(caFile string, concurrency int) (*http.Client, error) {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ForceAttemptHTTP2 = true
-	t.MaxIdleConnsPerHost = max(concurrency, 2)
-	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, usageErr(fmt.Sprintf("AKV_CA_FILE: %v", err), "")
-		}
-		extra := x509.NewCertPool()
-		if !extra.AppendCertsFromPEM(pem) {
-			return nil, usageErr(fmt.Sprintf("AKV_CA_FILE %s holds no PEM certificate", caFile), "")
-		}
-		// Trust the extra CAs on top of the system roots. Verifying against
-		// the extra pool first, and loading the system roots only when that
-		// fails, saves the ~9 ms of parsing them for every emulator or
-		// private-endpoint run. Verification itself is not skipped: see
-		// verifyWith.
-		t.TLSClientConfig.InsecureSkipVerify = true
-		t.TLSClientConfig.VerifyConnection = verifyWith(extra)
-	}
-	return &http.Client{Transport: t}, nil
-}
-
-// verifyWith verifies the server's chain and name against extra, then
-// against the system roots: what crypto/tls does by default with a pool
-// of system roots plus extra, without loading the system roots up front.
-func verifyWith(extra *x509.CertPool) func(tls.ConnectionState) error {
-	return func(cs tls.ConnectionState) error {
-		if len(cs.PeerCertificates) == 0 {
-			return fmt.Errorf("tls: server sent no certificate")
-		}
-		opts := x509.VerifyOptions{DNSName: cs.ServerName, Roots: extra, Intermediates: x509.NewCertPool()}
-		for _, c := range cs.PeerCertificates[1:] {
-			opts.Intermediates.AddCert(c)
-		}
-		leaf := cs.PeerCertificates[0]
-		if _, err := leaf.Verify(opts); err == nil {
-			return nil
-		}
-		opts.Roots = nil // the system roots
-		_, err := leaf.Verify(opts)
-		return err
-	}
-}
-
 // Options configures New.
 type Options struct {
 	Credential  azcore.TokenCredential
@@ -123,9 +70,10 @@ type Options struct {
 	MaxRetries  int                  // per request on 429/5xx; zero means 4
 	// TokenScope, when set, is asked for as soon as a vault is first used,
 	// while its challenge is in flight, so the token is ready when the
-	// challenge returns. Use the cloud's vault scope
-	// ("https://vault.azure.net/.default"); the credential's cache makes
-	// the later request for it join this one.
+	// challenge returns. Only the cloud's vault scope
+	// ("https://vault.azure.net/.default") is asked for, anything else is
+	// ignored; the credential's cache makes the later request for it join
+	// this one.
 	TokenScope string
 	// Progress, when set, is told after each secret how many are done of
 	// how many are known so far (a listing grows the total page by page),
@@ -143,6 +91,17 @@ type Client struct {
 
 	progressMu  sync.Mutex
 	done, total int
+
+	pre *prefetch // the first vault's early token request; set under mu
+}
+
+// prefetch is the early token request TokenScope asks for. Its outcome is
+// kept: a request that waited for it through the credential's cache and
+// got only its own deadline back reports the prefetch's error instead,
+// which names the identity endpoint.
+type prefetch struct {
+	done chan struct{}
+	err  error
 }
 
 // track adds n secrets to the total the progress callback reports.
@@ -191,6 +150,9 @@ func New(o Options) (*Client, error) {
 		}
 		o.HTTPClient = c
 	}
+	hc := *o.HTTPClient // whoever built it, it follows no redirect
+	hc.CheckRedirect = noRedirect
+	o.HTTPClient = &hc
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
 	}
@@ -202,8 +164,9 @@ func New(o Options) (*Client, error) {
 // azsecrets sends each request unauthenticated until it has seen one, so
 // a cold fan-out would cost one challenge and token lookup per request.
 type vaultClient struct {
-	label string
-	sc    *azsecrets.Client
+	label  string
+	origin string // scheme://host:port, the only one its requests go to
+	sc     *azsecrets.Client
 
 	once     sync.Once
 	ready    chan struct{} // closed once a token was handed out or the first request ended
@@ -222,63 +185,142 @@ func (v *vaultClient) markReady(authErr error) {
 
 // gatedCredential tells the vault's gate when the challenge has been
 // answered: the bearer policy asks for a token only after it parsed it.
+// It asks only for the cloud's Key Vault scope, and makes sure a failed
+// token request blames the identity endpoint (see tokenOutcome).
 type gatedCredential struct {
 	inner azcore.TokenCredential
 	v     *vaultClient
+	c     *Client
+	scope string // the cloud's Key Vault audience + "/.default"
 }
 
 func (g gatedCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	tok, err := g.inner.GetToken(ctx, o)
-	if err == nil {
-		if g.v.tokenTenant.Load() == nil {
-			if c, cerr := ParseClaims(tok.Token); cerr == nil {
-				g.v.tokenTenant.Store(c.Tenant)
-			}
-		}
-		g.v.markReady(nil)
+	if len(o.Scopes) != 1 || o.Scopes[0] != g.scope {
+		// The transport verified the challenge; this is the last word.
+		err := &fault{msg: fmt.Sprintf("vault %s: refused to ask for a token for %s: akv asks only for %s",
+			g.v.label, quoteServer(strings.Join(o.Scopes, " ")), g.scope)}
+		recordTokenErr(ctx, err)
+		return azcore.AccessToken{}, err
 	}
-	return tok, err
+	tok, err := g.inner.GetToken(ctx, o)
+	if err != nil {
+		err = g.c.blameIdentity(err)
+		recordTokenErr(ctx, err)
+		return tok, err
+	}
+	if g.v.tokenTenant.Load() == nil {
+		if c, cerr := ParseClaims(tok.Token); cerr == nil {
+			g.v.tokenTenant.Store(c.Tenant)
+		}
+	}
+	g.v.markReady(nil)
+	return tok, nil
+}
+
+// blameIdentity makes a failed token request name the identity endpoint.
+// A request that waited behind the prefetch in the credential's cache gets
+// only its context's error back when time runs out: the prefetch's own
+// error, which ends at the same deadline, says who was slow.
+func (c *Client) blameIdentity(err error) error {
+	var k kinded
+	if errors.As(err, &k) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	c.mu.Lock()
+	p := c.pre
+	c.mu.Unlock()
+	if p != nil {
+		t := time.NewTimer(2 * time.Second)
+		defer t.Stop()
+		select {
+		case <-p.done:
+			if errors.As(p.err, &k) {
+				return p.err
+			}
+		case <-t.C:
+		}
+	}
+	return &Error{Kind: KindAuth, Msg: "timed out waiting for a token from the identity endpoint",
+		Hint: "check that the identity endpoint answers, or raise --timeout", Err: err}
+}
+
+// tokenOutcome carries a token request's failure out of one vault call:
+// azcore's retry policy replaces any error with the context's once the
+// deadline has passed, so without it a slow identity endpoint would be
+// reported as a slow vault.
+type tokenOutcome struct {
+	mu  sync.Mutex
+	err error
+}
+
+type tokenOutcomeKey struct{}
+
+func recordTokenErr(ctx context.Context, err error) {
+	if o, ok := ctx.Value(tokenOutcomeKey{}).(*tokenOutcome); ok {
+		o.mu.Lock()
+		o.err = err
+		o.mu.Unlock()
+	}
+}
+
+// call runs one vault request and classifies its error: the token
+// request's failure when there was one, else the vault's.
+func (v *vaultClient) call(ctx context.Context, op string, f func(context.Context) error) error {
+	out := &tokenOutcome{}
+	err := f(context.WithValue(ctx, tokenOutcomeKey{}, out))
+	if err != nil {
+		out.mu.Lock()
+		if out.err != nil {
+			err = out.err
+		}
+		out.mu.Unlock()
+	}
+	return v.classify(op, err)
 }
 
 func (c *Client) vault(ctx context.Context, r Ref) (*vaultClient, error) {
-	base := c.opts.Endpoints.URL(r)
+	eps := c.opts.Endpoints
+	base := eps.URL(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if v, ok := c.vaults[base]; ok {
 		return v, nil
 	}
 	v := &vaultClient{label: r.VaultLabel(), ready: make(chan struct{})}
+	if !eps.Trusted(base) {
+		return nil, eps.untrusted(v.label, base)
+	}
 	u, _ := url.Parse(base)
+	v.origin = origin(u)
+	scope := eps.Audience() + "/.default"
 	opts := &azsecrets.ClientOptions{
 		ClientOptions: azcore.ClientOptions{
-			Transport: c.opts.HTTPClient,
+			Transport: &vaultTransport{hc: c.opts.HTTPClient, origin: v.origin, label: v.label, eps: eps},
 			Retry: policy.RetryOptions{MaxRetries: int32(c.opts.MaxRetries), RetryDelay: 500 * time.Millisecond,
 				MaxRetryDelay: 8 * time.Second},
 			Telemetry: policy.TelemetryOptions{ApplicationID: "akv"},
 		},
-		// Verification stays on for real vaults; an emulator or a private
-		// endpoint on loopback cannot share the challenge's DNS suffix.
-		DisableChallengeResourceVerification: isLoopback(u.Hostname()),
+		// vaultTransport verifies every challenge by a stricter rule than
+		// azsecrets's (the resource is the cloud's Key Vault audience, on
+		// every host), which also lets a mapped private host work.
+		DisableChallengeResourceVerification: true,
 	}
-	sc, err := azsecrets.NewClient(base, gatedCredential{inner: c.opts.Credential, v: v}, opts)
+	sc, err := azsecrets.NewClient(base, gatedCredential{inner: c.opts.Credential, v: v, c: c, scope: scope}, opts)
 	if err != nil {
 		return nil, &Error{Kind: KindUsage, Op: "vault " + v.label, Msg: err.Error()}
 	}
 	v.sc = sc
 	c.vaults[base] = v
 	c.opts.Log("vault %s: endpoint %s", v.label, base)
-	if c.opts.TokenScope != "" && len(c.vaults) == 1 {
-		go c.opts.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.opts.TokenScope}}) //nolint:errcheck // the request after the challenge reports errors
+	if c.opts.TokenScope == scope && c.pre == nil {
+		p := &prefetch{done: make(chan struct{})}
+		c.pre = p
+		go func() {
+			defer close(p.done)
+			_, p.err = c.opts.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
+		}()
 	}
 	return v, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // enter lets the vault's first request through at once and holds the
@@ -294,6 +336,18 @@ func (v *vaultClient) enter(ctx context.Context) (first bool, err error) {
 	case <-v.ready:
 		return false, v.authErr
 	case <-ctx.Done():
+		// The first request shares this deadline and is about to say
+		// whether the identity endpoint or the vault ran it out: wait for
+		// its word, briefly, so every secret blames the same party.
+		t := time.NewTimer(2 * time.Second)
+		defer t.Stop()
+		select {
+		case <-v.ready:
+			if v.authErr != nil {
+				return false, v.authErr
+			}
+		case <-t.C:
+		}
 		return false, ctx.Err()
 	}
 }

@@ -221,9 +221,10 @@ func TestTimeoutIsNetworkKind(t *testing.T) {
 	}
 }
 
-func TestUnknownVaultHostIsNetworkKind(t *testing.T) {
+func TestUnreachableVaultIsNetworkKind(t *testing.T) {
 	env := start(t, emulator.Options{})
-	r, _ := Parse("https://127.0.0.1:1/secrets/x", "")
+	env.client.opts.Endpoints.Map["gone"] = "https://127.0.0.1:1"
+	r, _ := Parse("akv://gone/x", "")
 	_, err := env.client.Get(context.Background(), []Ref{r})
 	if KindOf(err) != KindNetwork {
 		t.Fatalf("err = %v (kind %q), want network", err, KindOf(err))

@@ -80,6 +80,10 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 	if errors.As(err, &ve) {
 		return err
 	}
+	var f *fault
+	if errors.As(err, &f) { // refused below azsecrets: the message names the vault
+		return &Error{Kind: KindNetwork, Op: op, Msg: f.msg, Hint: f.hint, Err: err}
+	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		inner := innerCode(re)
@@ -111,7 +115,8 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 		case re.StatusCode == http.StatusBadRequest:
 			return &Error{Kind: KindUsage, Op: op, Msg: fmt.Sprintf("vault %s refused the request %s", vaultName, status), Err: err}
 		}
-		return &Error{Kind: KindInternal, Op: op, Msg: fmt.Sprintf("unexpected answer from vault %s %s", vaultName, status), Err: err}
+		// Not akv's bug: the vault said something Key Vault never says.
+		return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("unexpected answer from vault %s %s", vaultName, status), Err: err}
 	}
 	var k kinded
 	if errors.As(err, &k) { // a credential error: about the identity, not this secret
@@ -124,8 +129,19 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return &Error{Kind: KindNetwork, Op: op, Msg: "canceled", Err: err}
 	}
-	return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("cannot reach vault %s: %s", vaultName, shortNetErr(err)),
-		Hint: "check the vault name, DNS and network (AKV_VAULT_ENDPOINTS maps names to private endpoints)", Err: err}
+	var ne *netError
+	if errors.As(err, &ne) {
+		return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("cannot reach vault %s: %s", vaultName, shortNetErr(ne.err)),
+			Hint: "check the vault name, DNS and network (AKV_VAULT_ENDPOINTS maps names to private endpoints)", Err: err}
+	}
+	// Neither the network nor an HTTP status: azsecrets could not read
+	// what the vault sent.
+	why := "unreadable: " + quoteServer(err.Error())
+	if strings.Contains(err.Error(), "unmarshalling type") {
+		why = "invalid JSON"
+	}
+	return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("vault %s sent a malformed response (%s)", vaultName, why),
+		Hint: "the endpoint does not answer like Key Vault: check AKV_VAULT_ENDPOINTS", Err: err}
 }
 
 func hintOf(err error) string {

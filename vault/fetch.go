@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -167,9 +168,17 @@ func (f *fetcher) wait() {
 	f.wg.Wait()
 }
 
-func (c *Client) getOne(ctx context.Context, r Ref) Secret {
-	s := Secret{Ref: r}
+func (c *Client) getOne(ctx context.Context, r Ref) (s Secret) {
+	s = Secret{Ref: r}
 	op := "get " + r.Name
+	defer func() {
+		// Last resort on a worker goroutine, where nothing above could
+		// recover: a bug fails this secret, not the process, and leaves
+		// no stack dump or value behind.
+		if p := recover(); p != nil {
+			s = Secret{Ref: r, Err: &Error{Kind: KindInternal, Op: op, Msg: "internal error (a bug in akv; please report it)"}}
+		}
+	}()
 	v, err := c.vault(ctx, r)
 	if err != nil {
 		s.Err = err
@@ -180,28 +189,30 @@ func (c *Client) getOne(ctx context.Context, r Ref) Secret {
 		s.Err = v.classify(op, err)
 		return s
 	}
+	defer func() { v.leave(first, s.Err) }() // also when a bug panics: the others may go
 	if err := c.acquire(ctx); err != nil {
-		v.leave(first, err)
 		s.Err = v.classify(op, err)
 		return s
 	}
 	start := time.Now()
-	resp, err := v.sc.GetSecret(ctx, r.Name, r.Version, nil)
-	c.release()
-	err = v.classify(op, err)
-	v.leave(first, err)
+	var resp azsecrets.GetSecretResponse
+	err = v.call(ctx, op, func(ctx context.Context) error {
+		defer c.release()
+		var err error
+		resp, err = v.sc.GetSecret(ctx, r.Name, r.Version, nil)
+		return err
+	})
+	if err == nil {
+		err = v.checkSecret(op, r, resp.Secret)
+	}
 	if err != nil {
 		s.Err = err
 		c.opts.Log("%s: %v", op, KindOf(err))
 		return s
 	}
 	c.opts.Log("%s from vault %s: ok in %s", op, v.label, time.Since(start).Round(time.Millisecond))
-	if resp.Value != nil {
-		s.Value = *resp.Value
-	}
-	if resp.ID != nil {
-		s.Version = resp.ID.Version()
-	}
+	s.Value = *resp.Value
+	_, s.Version, _ = parseSecretID(string(*resp.ID))
 	if resp.Attributes != nil && resp.Attributes.Updated != nil {
 		s.Updated = resp.Attributes.Updated.UTC()
 	}
@@ -210,6 +221,58 @@ func (c *Client) getOne(ctx context.Context, r Ref) Secret {
 	}
 	s.Tags = derefTags(resp.Tags)
 	return s
+}
+
+// checkSecret refuses a secret answer that lacks its value or is not the
+// secret (or version) asked for: a 200 with an empty or wrong body is not
+// an empty secret.
+func (v *vaultClient) checkSecret(op string, r Ref, sec azsecrets.Secret) error {
+	why := ""
+	switch {
+	case sec.Value == nil:
+		why = "no value"
+	case sec.ID == nil:
+		why = "no id"
+	}
+	if why == "" {
+		name, version, ok := parseSecretID(string(*sec.ID))
+		switch {
+		case !ok:
+			why = fmt.Sprintf("id %s is not a secret's id", quoteServer(string(*sec.ID)))
+		case !strings.EqualFold(name, r.Name):
+			why = fmt.Sprintf("its id names %s, not %q", quoteServer(name), r.Name)
+		case r.Version != "" && !strings.EqualFold(version, r.Version):
+			why = fmt.Sprintf("its id names version %s, not %s", quoteServer(version), r.Version)
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("vault %s sent a malformed secret: %s", v.label, why),
+		Hint: "the endpoint does not answer like Key Vault: check AKV_VAULT_ENDPOINTS"}
+}
+
+// parseSecretID reads https://HOST/secrets/NAME[/VERSION]. It checks the
+// shape only; the caller decides whether NAME is a valid name.
+func parseSecretID(id string) (name, version string, ok bool) {
+	u, err := url.Parse(id)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return "", "", false
+	}
+	parts := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
+	if len(parts) == 3 && parts[2] == "" {
+		parts = parts[:2]
+	}
+	if len(parts) < 2 || len(parts) > 3 || parts[0] != "secrets" || parts[1] == "" {
+		return "", "", false
+	}
+	if len(parts) == 3 {
+		if !validVersion(parts[2]) {
+			return "", "", false
+		}
+		version = parts[2]
+	}
+	return parts[1], version, true
 }
 
 func derefTags(in map[string]*string) map[string]string {
@@ -225,12 +288,29 @@ func derefTags(in map[string]*string) map[string]string {
 	return out
 }
 
-func itemOf(p *azsecrets.SecretProperties) Item {
-	it := Item{Enabled: true}
-	if p.ID != nil {
-		it.ID = string(*p.ID)
-		it.Name = p.ID.Name()
+// itemOf reads one list item, refusing what a listing must not hold: an
+// item without a secret's id, or a name Key Vault would not accept.
+func (v *vaultClient) itemOf(p *azsecrets.SecretProperties) (Item, error) {
+	malformed := func(why string) (Item, error) {
+		return Item{}, &Error{Kind: KindNetwork, Op: "list vault " + v.label,
+			Msg:  fmt.Sprintf("vault %s sent a malformed listing: %s", v.label, why),
+			Hint: "the endpoint does not answer like Key Vault: check AKV_VAULT_ENDPOINTS"}
 	}
+	if p == nil {
+		return malformed("a null item")
+	}
+	if p.ID == nil {
+		return malformed("an item without an id")
+	}
+	name, _, ok := parseSecretID(string(*p.ID))
+	if !ok {
+		return malformed(fmt.Sprintf("item id %s is not a secret's id", quoteServer(string(*p.ID))))
+	}
+	if !validSecretName(name) {
+		return Item{}, &Error{Kind: KindNetwork, Op: "list vault " + v.label,
+			Msg: fmt.Sprintf("vault %s listed a name that is not a valid Key Vault secret name: %s", v.label, quoteServer(name))}
+	}
+	it := Item{Enabled: true, ID: string(*p.ID), Name: name}
 	if a := p.Attributes; a != nil {
 		if a.Enabled != nil {
 			it.Enabled = *a.Enabled
@@ -246,11 +326,13 @@ func itemOf(p *azsecrets.SecretProperties) Item {
 		it.ContentType = *p.ContentType
 	}
 	it.Tags = derefTags(p.Tags)
-	return it
+	return it, nil
 }
 
 // pages walks every page of the vault's listing (empty pages included),
-// calling page for each one as it arrives.
+// calling page for each one as it arrives. A name is passed on once,
+// however often the vault lists it; a nextLink must stay on the vault's
+// origin and never repeat.
 func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) error {
 	v, err := c.vault(ctx, vault)
 	if err != nil {
@@ -262,12 +344,21 @@ func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) 
 		return v.classify(op, err)
 	}
 	pager := v.sc.NewListSecretPropertiesPager(nil)
-	n := 0
-	for pager.More() {
+	seen := map[string]bool{}  // names, lower case: Key Vault names ignore case
+	links := map[string]bool{} // nextLinks followed
+	for n := 0; pager.More(); {
 		// Pages take no concurrency slot: they are one at a time per
 		// vault, and waiting behind the gets they feed would stall them.
-		resp, err := pager.NextPage(ctx)
-		err = v.classify(op, err)
+		var resp azsecrets.ListSecretPropertiesResponse
+		err := v.call(ctx, op, func(ctx context.Context) error {
+			var err error
+			resp, err = pager.NextPage(ctx)
+			return err
+		})
+		var items []Item
+		if err == nil {
+			items, err = v.pageItems(op, resp, seen, links)
+		}
 		if n == 0 {
 			v.leave(first, err)
 		}
@@ -275,16 +366,47 @@ func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) 
 			return err
 		}
 		n++
-		items := make([]Item, 0, len(resp.Value))
-		for _, p := range resp.Value {
-			items = append(items, itemOf(p))
-		}
 		c.opts.Log("%s: page %d with %d secrets", op, n, len(items))
 		if err := page(items); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pageItems checks one list page and returns its items not seen before.
+func (v *vaultClient) pageItems(op string, resp azsecrets.ListSecretPropertiesResponse, seen, links map[string]bool) ([]Item, error) {
+	malformed := func(why string) error {
+		return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("vault %s sent a malformed listing: %s", v.label, why),
+			Hint: "the endpoint does not answer like Key Vault: check AKV_VAULT_ENDPOINTS"}
+	}
+	if resp.Value == nil {
+		return nil, malformed("no value array")
+	}
+	if next := resp.NextLink; next != nil && *next != "" {
+		u, err := url.Parse(*next)
+		if err != nil || origin(u) != v.origin {
+			return nil, &Error{Kind: KindNetwork, Op: op,
+				Msg:  fmt.Sprintf("vault %s sent a nextLink to another origin, %s: nothing was sent there", v.label, quoteServer(*next)),
+				Hint: "a Key Vault's pages stay on its own address: check AKV_VAULT_ENDPOINTS"}
+		}
+		if links[*next] {
+			return nil, malformed("a nextLink it sent before, " + quoteServer(*next))
+		}
+		links[*next] = true
+	}
+	items := make([]Item, 0, len(resp.Value))
+	for _, p := range resp.Value {
+		it, err := v.itemOf(p)
+		if err != nil {
+			return nil, err
+		}
+		if key := strings.ToLower(it.Name); !seen[key] {
+			seen[key] = true
+			items = append(items, it)
+		}
+	}
+	return items, nil
 }
 
 // List returns the vault's secrets that match f, in listing order.

@@ -38,7 +38,8 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Nothing from the developer's environment leaks in.
 			for _, k := range []string{"MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AKV_VAULT",
-				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE", "AKV_IMDS_ENDPOINT", "GITHUB_ENV"} {
+				"AKV_VAULT_ENDPOINTS", "AKV_CA_FILE", "AKV_CLOUD", "ACC_CLOUD", "AKV_AUTH", "AKV_TIMEOUT", "AKV_VERBOSE", "AKV_IMDS_ENDPOINT", "GITHUB_ENV",
+				"SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY"} {
 				e.Setenv(k, "")
 			}
 			for _, k := range ciVariables {
@@ -46,6 +47,7 @@ func TestScripts(t *testing.T) {
 			}
 			e.Values["emu"] = &emuHolder{}
 			e.Values["trust"] = &trustFakes{}
+			e.Values["hostile"] = &hostileHolder{t: e.T()}
 			// auto mode takes any az on PATH as a candidate: the scripts
 			// run on a PATH where no az exists, whatever the machine has.
 			e.Setenv("PATH", filepath.Dir(akvPath(e))+string(os.PathListSeparator)+noAz)
@@ -70,6 +72,7 @@ func TestScripts(t *testing.T) {
 			"kvfake":     cmdKVFake,
 			"tlspair":    cmdTLSPair,
 			"certseeds":  cmdCertSeeds,
+			"hostile":    cmdHostile,
 		},
 	})
 }

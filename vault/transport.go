@@ -1,0 +1,225 @@
+package vault
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxResponse bounds every Key Vault response body: values are at most
+// 25 KiB and a list page holds 25 items, so 1 MiB is generous, and a
+// hostile body costs at most that much memory.
+const maxResponse = 1 << 20
+
+// fault is a vault's answer that akv refuses: a foreign audience, a
+// redirect, a bad certificate, a body too large, a malformed answer. It is
+// final: azcore's retry policy does not retry it (NonRetriable).
+type fault struct {
+	msg  string // names the vault
+	hint string
+	err  error
+}
+
+func (f *fault) Error() string { return f.msg }
+func (f *fault) Unwrap() error { return f.err }
+func (*fault) NonRetriable()   {}
+
+// netError marks a failure to talk to the vault at all (dial, reset,
+// timeout): the only errors classify calls "cannot reach".
+type netError struct{ err error }
+
+func (e *netError) Error() string { return e.err.Error() }
+func (e *netError) Unwrap() error { return e.err }
+
+// vaultTransport is every request of one vault on its way out: it is
+// the last code before the network, so what it refuses is never sent,
+// whatever azsecrets and azcore decided above it.
+type vaultTransport struct {
+	hc     *http.Client // follows no redirect
+	origin string       // the vault's origin: the only one requests go to
+	label  string
+	eps    Endpoints
+}
+
+func (t *vaultTransport) Do(req *http.Request) (*http.Response, error) {
+	if o := origin(req.URL); o != t.origin {
+		return nil, &fault{msg: fmt.Sprintf("vault %s: refused to send a request to %s, another origin than %s",
+			t.label, quoteServer(req.URL.Redacted()), t.origin)}
+	}
+	resp, err := t.hc.Do(req)
+	if err != nil {
+		var cve *tls.CertificateVerificationError
+		if errors.As(err, &cve) {
+			return nil, &fault{msg: fmt.Sprintf("TLS certificate of vault %s refused: %v", t.label, cve.Err),
+				hint: "the certificate must chain to a trusted CA (the system's, or one in AKV_CA_FILE) and name the host akv connects to (an IP SAN for an IP address)",
+				err:  err}
+		}
+		return nil, &netError{err}
+	}
+	if f := t.check(resp); f != nil {
+		resp.Body.Close()
+		return nil, f
+	}
+	resp.Body = &limitedBody{r: resp.Body, left: maxResponse + 1, label: t.label}
+	return resp, nil
+}
+
+// check refuses redirects, announced oversized bodies and challenges for
+// anything but the Key Vault audience.
+func (t *vaultTransport) check(resp *http.Response) *fault {
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return &fault{msg: fmt.Sprintf("vault %s answered with a redirect (%d) to %s: akv follows no redirect",
+			t.label, resp.StatusCode, quoteServer(resp.Header.Get("Location"))),
+			hint: "point AKV_VAULT_ENDPOINTS at the vault's own address"}
+	case resp.ContentLength > maxResponse:
+		return tooLarge(t.label)
+	case resp.StatusCode == http.StatusUnauthorized && len(resp.Header.Values("WWW-Authenticate")) > 0:
+		return t.checkChallenge(resp)
+	}
+	return nil
+}
+
+func tooLarge(label string) *fault {
+	return &fault{msg: fmt.Sprintf("vault %s sent a response too large (over %d KiB)", label, maxResponse>>10),
+		hint: "Key Vault answers are far smaller: check that AKV_VAULT_ENDPOINTS points at a Key Vault"}
+}
+
+// checkChallenge verifies a Key Vault challenge and rewrites it in the one
+// shape azsecrets parses safely: its own parser splits on spaces and
+// indexes the authorization URL's path (a panic without a tenant).
+func (t *vaultTransport) checkChallenge(resp *http.Response) *fault {
+	params, ok := bearerParams(resp.Header.Values("WWW-Authenticate"))
+	malformed := func(why string) *fault {
+		return &fault{msg: fmt.Sprintf("vault %s sent a malformed challenge (%s)", t.label, why)}
+	}
+	if !ok {
+		return malformed("no Bearer challenge")
+	}
+	resource, hasResource := params["resource"]
+	scope, hasScope := params["scope"]
+	for _, r := range []struct {
+		has bool
+		v   string
+	}{{hasResource, resource}, {hasScope, scope}} {
+		if r.has {
+			if err := t.eps.checkResource(t.label, r.v); err != nil {
+				return err.(*fault)
+			}
+		}
+	}
+	if params["error"] == "insufficient_claims" {
+		// A claims challenge (CAE) for a token akv already holds: azcore
+		// asks again for the audience it verified before.
+		return nil
+	}
+	if !hasResource && !hasScope {
+		return malformed("no resource")
+	}
+	authority, err := url.Parse(params["authorization"])
+	if err != nil || authority.Scheme != "https" || !validTenant(strings.ReplaceAll(authority.Host, ":", "")) || authority.User != nil {
+		return malformed("authorization " + quoteServer(params["authorization"]) + " is no https URL")
+	}
+	tenant, _, _ := strings.Cut(strings.TrimPrefix(authority.EscapedPath(), "/"), "/")
+	if !validTenant(tenant) {
+		return malformed("authorization " + quoteServer(params["authorization"]) + " names no tenant")
+	}
+	resp.Header.Set("WWW-Authenticate", fmt.Sprintf(`Bearer authorization="https://%s/%s", resource="%s"`,
+		authority.Host, tenant, t.eps.Audience()))
+	return nil
+}
+
+// validTenant accepts a tenant id or a domain name: letters, digits, '-'
+// and '.'.
+func validTenant(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// bearerParams reads the parameters of the first Bearer challenge among
+// WWW-Authenticate values (RFC 7235: the scheme, then name=value or
+// name="value" pairs separated by commas, until the next scheme).
+func bearerParams(values []string) (map[string]string, bool) {
+	for _, v := range values {
+		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			continue
+		}
+		params := map[string]string{}
+		for {
+			rest = strings.TrimLeft(rest, " \t,")
+			if rest == "" {
+				break
+			}
+			name, after, ok := strings.Cut(rest, "=")
+			name = strings.TrimSpace(name)
+			if !ok || name == "" {
+				return nil, false
+			}
+			if strings.ContainsAny(name, " \t") {
+				break // the next challenge's scheme
+			}
+			after = strings.TrimLeft(after, " \t")
+			var value string
+			if strings.HasPrefix(after, `"`) {
+				end := strings.IndexByte(after[1:], '"')
+				if end < 0 {
+					return nil, false
+				}
+				value, rest = after[1:1+end], after[2+end:]
+			} else {
+				end := strings.IndexAny(after, ", \t")
+				if end < 0 {
+					end = len(after)
+				}
+				value, rest = after[:end], after[end:]
+			}
+			name = strings.ToLower(name)
+			if _, dup := params[name]; dup {
+				return nil, false
+			}
+			params[name] = value
+		}
+		return params, true
+	}
+	return nil, false
+}
+
+// limitedBody fails a body that grows past maxResponse, having read at
+// most one byte more, and marks read failures as network errors.
+type limitedBody struct {
+	r     io.ReadCloser
+	left  int64
+	label string
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, tooLarge(b.label)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left <= 0 {
+		return n, tooLarge(b.label)
+	}
+	if err != nil && err != io.EOF {
+		err = &netError{err}
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }

@@ -1,0 +1,113 @@
+package vault
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Where tokens may go, in one place (issue 11, points 3 and 4):
+//
+//   - Trusted says which origins are vaults: an https origin whose host is
+//     a vault under the selected cloud's Key Vault domain
+//     (NAME.vault.azure.net), or an origin the user mapped in
+//     AKV_VAULT_ENDPOINTS. The client sends nothing to any other origin.
+//   - Audience is the one resource akv asks tokens for; a challenge naming
+//     anything else is refused before a token is requested, on every host.
+//   - Each vault's requests go only to its own origin (vaultTransport).
+
+// suffix is the cloud's vault DNS suffix, public when unset.
+func (e Endpoints) suffix() string {
+	if e.Suffix == "" {
+		return cloudSuffixes["public"]
+	}
+	return strings.ToLower(e.Suffix)
+}
+
+// Audience is the cloud's Key Vault token audience, e.g.
+// https://vault.azure.net: the only resource akv asks tokens for.
+func (e Endpoints) Audience() string { return "https://" + e.suffix() }
+
+// Trusted reports whether the origin of rawURL may receive a Key Vault
+// token: https, and either a host under the cloud's Key Vault domain or
+// an origin mapped in AKV_VAULT_ENDPOINTS.
+func (e Endpoints) Trusted(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return false
+	}
+	if o := origin(u); o != "" {
+		for _, m := range e.Map {
+			if mu, err := url.Parse(m); err == nil && origin(mu) == o {
+				return true
+			}
+		}
+	}
+	return e.underSuffix(u.Hostname())
+}
+
+// underSuffix reports whether host is NAME.SUFFIX for a valid vault NAME.
+func (e Endpoints) underSuffix(host string) bool {
+	name, ok := strings.CutSuffix(strings.ToLower(host), "."+e.suffix())
+	return ok && validVaultName(name)
+}
+
+// origin is scheme://host:port, lower case, with the default port spelled
+// out, so https://H and https://H:443 are one origin.
+func origin(u *url.URL) string {
+	if u == nil || u.Host == "" {
+		return ""
+	}
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// untrusted is the refusal of a reference whose host may not receive a
+// token: nothing is sent there.
+func (e Endpoints) untrusted(label, base string) error {
+	hint := "map a private endpoint with AKV_VAULT_ENDPOINTS=NAME=" + base + " and use akv://NAME/SECRET"
+	if u, err := url.Parse(base); err == nil {
+		for cloud, s := range cloudSuffixes {
+			if strings.HasSuffix(strings.ToLower(u.Hostname()), "."+s) && s != e.suffix() {
+				hint = fmt.Sprintf("that is a vault of the %s cloud: pass --cloud %s (or set AKV_CLOUD)", cloud, cloud)
+			}
+		}
+	}
+	return &Error{Kind: KindUsage, Op: "vault " + label,
+		Msg:  fmt.Sprintf("%s is not a Key Vault host of this cloud (*.%s) nor mapped in AKV_VAULT_ENDPOINTS: akv sends it nothing", base, e.suffix()),
+		Hint: hint}
+}
+
+// checkResource refuses a challenge resource that is not the cloud's Key
+// Vault audience ("https://vault.azure.net", with or without "/" or
+// "/.default").
+func (e Endpoints) checkResource(label, resource string) error {
+	r := strings.TrimSuffix(strings.TrimSuffix(resource, "/.default"), "/")
+	if strings.EqualFold(r, e.Audience()) {
+		return nil
+	}
+	hint := "a Key Vault's challenge names " + e.Audience() + "; check that the endpoint is a Key Vault (AKV_VAULT_ENDPOINTS)"
+	for cloud, s := range cloudSuffixes {
+		if strings.EqualFold(r, "https://"+s) {
+			hint = fmt.Sprintf("that is the %s cloud's Key Vault audience: pass --cloud %s (or set AKV_CLOUD)", cloud, cloud)
+		}
+	}
+	return &fault{msg: fmt.Sprintf("vault %s asked for a token for %s, not the Key Vault audience %s: akv asked for none",
+		label, quoteServer(resource), e.Audience()), hint: hint}
+}
+
+// quoteServer delimits text from a server in an error message, cut when
+// long. It escapes nothing: cmd escapes every byte it prints (the one
+// rule, in cmd/akv/inert.go), so the message keeps the text as sent.
+func quoteServer(s string) string {
+	const max = 160
+	if len(s) > max {
+		return `"` + s[:max] + `"…`
+	}
+	return `"` + s + `"`
+}
