@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -135,10 +134,8 @@ func TestFidelityJavaScript(t *testing.T) {
 // stays out of akv's go.mod.
 func TestFidelityGo(t *testing.T) {
 	t.Parallel()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
-	}
+	goTool, err := exec.LookPath("go")
+	need(t, err == nil, "no go on PATH to build testdata/go")
 	bin := filepath.Join(t.TempDir(), "fidelity")
 	build := exec.Command(goTool, "build", "-o", bin, ".")
 	build.Dir = filepath.Join("testdata", "go")
