@@ -19,9 +19,12 @@ func emulatorCommand(env *Env) *cli.Command {
 		UsageText: `akv emulator [--addr A] [--name N]... [--secrets FILE] [--write-env F] [fault flags]
 
 Serves on 127.0.0.1 an HTTPS Key Vault (with its own CA), a Cloud Shell
-style token endpoint, and Entra ID with the OIDC issuers of Kubernetes,
-GitHub Actions and Azure Pipelines; prints the environment that points akv
-(and the Azure SDKs) at them, then serves until Ctrl-C or SIGTERM.
+style token endpoint, Entra ID with the OIDC issuers of Kubernetes,
+GitHub Actions and Azure Pipelines, and an HTTPS proxy that answers for
+the vaults' real host names (NAME.vault.azure.net, …) and
+management.azure.com and refuses every other host; prints the environment
+that points akv (and the Azure SDKs and CLI) at them, then serves until
+Ctrl-C or SIGTERM.
 --identity picks which identity that environment selects.
 
 Examples:
