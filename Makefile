@@ -51,7 +51,7 @@ fuzz:
 # BENCHFLAGS: -latency 20ms -runs 5 -concurrency 16 -no-az
 bench: build
 	$(GO) run ./bench $(BENCHFLAGS)
-	$(GO) test -run '^$$' -bench . -benchmem ./templates ./vault ./credential
+	$(GO) test -run '^$$' -bench . -benchmem ./templates ./vault ./vault/emulator ./credential
 
 # A narrated tour against the built-in offline emulator.
 demo: build

@@ -19,9 +19,12 @@ func emulatorCommand(env *Env) *cli.Command {
 		UsageText: `akv emulator [--addr A] [--name N]... [--secrets FILE] [--write-env F] [fault flags]
 
 Serves on 127.0.0.1 an HTTPS Key Vault (with its own CA), a Cloud Shell
-style token endpoint, and Entra ID with the OIDC issuers of Kubernetes,
-GitHub Actions and Azure Pipelines; prints the environment that points akv
-(and the Azure SDKs) at them, then serves until Ctrl-C or SIGTERM.
+style token endpoint, Entra ID with the OIDC issuers of Kubernetes,
+GitHub Actions and Azure Pipelines, and an HTTPS proxy that answers for
+the vaults' real host names (NAME.vault.azure.net, …) and
+management.azure.com and refuses every other host; prints the environment
+that points akv (and the Azure SDKs and CLI) at them, then serves until
+Ctrl-C or SIGTERM.
 --identity picks which identity that environment selects.
 
 Examples:
@@ -32,7 +35,8 @@ Examples:
    akv emulator --secrets secrets.json --latency 20ms --throttle 100
    akv emulator --identity github --write-env gh.env &    # GitHub Actions OIDC`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Usage: "vault listen `ADDRESS` on loopback (token endpoint on the next port or a random one)", Value: "127.0.0.1:0"},
+			&cli.StringFlag{Name: "addr", Usage: "vault listen `ADDRESS` on loopback (token endpoint and proxy on the next ports, or random ones)", Value: "127.0.0.1:0"},
+			&cli.StringFlag{Name: "proxy-addr", Usage: "HTTPS proxy `ADDRESS` on loopback for the real vault host names (HTTPS_PROXY)"},
 			&cli.StringSliceFlag{Name: "name", Usage: "vault `NAME` to serve (repeatable; default demo)"},
 			&cli.StringFlag{Name: "secrets", Usage: "JSON `FILE`: name → value or {value, contentType, tags, enabled, versions, certificate}; replaces the demo set"},
 			&cli.StringFlag{Name: "write-env", Usage: "also write the environment atomically to `FILE` (removed on exit)"},
@@ -54,7 +58,7 @@ Examples:
 				Addr: c.String("addr"), Names: c.StringSlice("name"), Latency: c.Duration("latency"),
 				Throttle: c.Int("throttle"), TokenLifetime: c.Duration("token-lifetime"), MSIFail: c.Int("msi-fail"),
 				MSIExpiryFormat: c.String("msi-expiry-format"), Now: env.Now,
-				Tenant: c.String("tenant"), VaultTenant: c.String("vault-tenant"),
+				Tenant: c.String("tenant"), VaultTenant: c.String("vault-tenant"), ProxyAddr: c.String("proxy-addr"),
 				Identity: c.String("identity"), IdentityFault: c.String("identity-fault"),
 			}
 			if f := c.String("secrets"); f != "" {

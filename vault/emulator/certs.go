@@ -37,8 +37,8 @@ type CertificateSeed struct {
 	ValidFor string   `json:"validFor,omitempty"` // Go duration from start, default 8760h; negative: already expired
 }
 
-// authority is a CA certificate and its key.
-type authority struct {
+// caKey is a CA certificate and its key.
+type caKey struct {
 	cert *x509.Certificate
 	key  crypto.Signer
 }
@@ -61,8 +61,8 @@ func demoCertificates() map[string]Seed {
 // issueCertificates returns seeds with every certificate entry's value
 // issued under root. Leaves of one key type share one key per start (an
 // RSA key costs about 150 ms to make); each has its own certificate.
-func issueCertificates(seeds map[string]Seed, root authority, now time.Time) (map[string]Seed, error) {
-	var inter *authority
+func issueCertificates(seeds map[string]Seed, root caKey, now time.Time) (map[string]Seed, error) {
+	var inter *caKey
 	keys := map[string]crypto.Signer{}
 	var out map[string]Seed
 	for name, s := range seeds {
@@ -92,10 +92,10 @@ func issueCertificates(seeds map[string]Seed, root authority, now time.Time) (ma
 	return out, nil
 }
 
-func newIntermediate(root authority, now time.Time) (authority, error) {
+func newIntermediate(root caKey, now time.Time) (caKey, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return authority{}, err
+		return caKey{}, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
@@ -109,13 +109,13 @@ func newIntermediate(root authority, now time.Time) (authority, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, root.cert, &key.PublicKey, root.key)
 	if err != nil {
-		return authority{}, err
+		return caKey{}, err
 	}
 	cert, err := x509.ParseCertificate(der)
-	return authority{cert: cert, key: key}, err
+	return caKey{cert: cert, key: key}, err
 }
 
-func issueOne(name string, s Seed, inter, root authority, keys map[string]crypto.Signer, now time.Time) (value, contentType string, err error) {
+func issueOne(name string, s Seed, inter, root caKey, keys map[string]crypto.Signer, now time.Time) (value, contentType string, err error) {
 	c := s.Certificate
 	if s.Value != "" {
 		return "", "", fmt.Errorf("give a value or a certificate, not both")

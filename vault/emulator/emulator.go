@@ -32,6 +32,8 @@ type Options struct {
 	Tenant          string          // tenant id in tokens and challenges
 	VaultTenant     string          // tenant the vaults belong to; "" means Tenant (else tokens get 401 AKV10032)
 	ObjectID        string          // object id in tokens
+	Subscription    string          // the one subscription ARM lists; "" means a fixed id
+	ProxyAddr       string          // HTTPS proxy address; "" means 127.0.0.1:0
 	Dir             string          // where ca.pem goes; "" means a new temp dir, removed by Close
 	Now             func() time.Time
 	Identity        string // one of Identities: which identity Env points at; "" means cloudshell
@@ -43,9 +45,14 @@ type Emulator struct {
 	MSIEndpoint string            // http://127.0.0.1:port/oauth2/token
 	Vaults      map[string]string // name → https://127.0.0.1:port
 	CAFile      string
+	ProxyURL    string // http://127.0.0.1:port, for HTTPS_PROXY
 
 	opts          Options
 	signer        signer
+	ca            *authority
+	backups       backups
+	proxy         *proxy
+	arm           *armServer
 	tokenRequests atomic.Int64
 	servers       []*http.Server
 	vaults        map[string]*vaultServer
@@ -76,6 +83,9 @@ func Start(o Options) (*Emulator, error) {
 	if o.ObjectID == "" {
 		o.ObjectID = "00000000-0000-4000-8000-0000000de3c0"
 	}
+	if o.Subscription == "" {
+		o.Subscription = "00000000-0000-4000-8000-00000000a4e1"
+	}
 	if o.MSIExpiryFormat != "" && !slices.Contains(ExpiryFormats, o.MSIExpiryFormat) {
 		return nil, fmt.Errorf("unknown expiry format %q (want one of %s)", o.MSIExpiryFormat, strings.Join(ExpiryFormats, ", "))
 	}
@@ -84,6 +94,7 @@ func Start(o Options) (*Emulator, error) {
 		return nil, err
 	}
 	e := &Emulator{opts: o, signer: signer{key: key}, Vaults: map[string]string{}, vaults: map[string]*vaultServer{}}
+	var err error
 	ok := false
 	defer func() {
 		if !ok {
@@ -99,15 +110,21 @@ func Start(o Options) (*Emulator, error) {
 		}
 		dir, e.tempDir = d, d
 	}
-	caPEM, tlsCfg, ca, err := newTLS(o.Now())
+	if e.ca, err = newAuthority(o.Now()); err != nil {
+		return nil, fmt.Errorf("emulator CA: %w", err)
+	}
+	tlsCfg, err := e.ca.loopbackTLS()
 	if err != nil {
 		return nil, fmt.Errorf("emulator TLS: %w", err)
 	}
-	if o.Seeds, err = issueCertificates(o.Seeds, ca, o.Now()); err != nil {
+	if e.backups, err = newBackups(); err != nil {
+		return nil, err
+	}
+	if e.opts.Seeds, err = issueCertificates(o.Seeds, caKey{cert: e.ca.cert, key: e.ca.key}, o.Now()); err != nil {
 		return nil, err
 	}
 	e.CAFile = filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(e.CAFile, caPEM, 0o644); err != nil {
+	if err := os.WriteFile(e.CAFile, e.ca.PEM(), 0o644); err != nil {
 		return nil, err
 	}
 
@@ -124,12 +141,12 @@ func Start(o Options) (*Emulator, error) {
 			return nil, err
 		}
 		base := "https://" + ln.Addr().String()
-		vs := &vaultServer{name: name, baseURL: base, tenant: o.VaultTenant, store: newStore(o.Seeds, o.Now()), emu: e}
+		vs := newVaultServer(e, name, base)
 		e.Vaults[name], e.vaults[name] = base, vs
 		e.serve(vs, ln, tlsCfg)
 	}
 
-	msiLn, err := e.listenMSI()
+	msiLn, err := e.listenNear(o.MSIAddr, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -138,20 +155,30 @@ func Start(o Options) (*Emulator, error) {
 	if err := e.startIdentity(tlsCfg, dir); err != nil {
 		return nil, err
 	}
+
+	proxyLn, err := e.listenNear(o.ProxyAddr, 2)
+	if err != nil {
+		return nil, err
+	}
+	e.arm = newARM(e)
+	e.proxy = newProxy(e)
+	e.ProxyURL = "http://" + proxyLn.Addr().String()
+	e.serve(e.proxy, proxyLn, nil)
 	ok = true
 	return e, nil
 }
 
-// listenMSI uses MSIAddr, else the port after the first vault's, else any.
-func (e *Emulator) listenMSI() (net.Listener, error) {
-	if e.opts.MSIAddr != "" {
-		return listenLoopback(e.opts.MSIAddr)
+// listenNear listens on addr when given, else on the port offset after
+// the first vault's when --addr fixed it, else on any port.
+func (e *Emulator) listenNear(addr string, offset int) (net.Listener, error) {
+	if addr != "" {
+		return listenLoopback(addr)
 	}
 	if e.opts.Addr != "" {
 		if _, port, err := net.SplitHostPort(e.opts.Addr); err == nil && port != "0" {
 			var p int
 			fmt.Sscan(port, &p)
-			if ln, err := listenLoopback(fmt.Sprintf("127.0.0.1:%d", p+1)); err == nil {
+			if ln, err := listenLoopback(fmt.Sprintf("127.0.0.1:%d", p+offset)); err == nil {
 				return ln, nil
 			}
 		}
@@ -195,16 +222,47 @@ func (e *Emulator) Stats(name string) (Stats, bool) {
 	return v.stats(), true
 }
 
-// Env is the shell snippet that points akv (and other clients) at the
-// emulator.
-func (e *Emulator) Env() string {
+// Environ is the environment that points akv and the Azure SDKs at the
+// emulator, as NAME=value pairs: akv's own variables, the Cloud Shell
+// token endpoint, and the proxy with the CA file each runtime reads
+// (Go and OpenSSL: SSL_CERT_FILE; Python requests: REQUESTS_CA_BUNDLE;
+// Node: NODE_EXTRA_CA_CERTS). Both spellings of the proxy variables are
+// set, as some clients prefer the lower-case one: a proxy left over in the
+// shell must not take the real host names elsewhere.
+func (e *Emulator) Environ() []string {
 	var pairs []string
 	for _, name := range e.opts.Names {
 		pairs = append(pairs, name+"="+e.Vaults[name])
 	}
-	return fmt.Sprintf("%sexport AKV_VAULT_ENDPOINTS=%s\nexport AKV_CA_FILE=%s\nexport AKV_VAULT=%s\n"+
-		"# other clients: NODE_EXTRA_CA_CERTS / REQUESTS_CA_BUNDLE / SSL_CERT_FILE=$AKV_CA_FILE\n",
-		e.identityEnv(), shellQuote(strings.Join(pairs, ",")), shellQuote(e.CAFile), shellQuote(e.opts.Names[0]))
+	noProxy := "127.0.0.1,localhost"
+	vars, _ := e.identityVars()
+	return append(vars,
+		"AKV_VAULT_ENDPOINTS="+strings.Join(pairs, ","),
+		"AKV_CA_FILE="+e.CAFile,
+		"AKV_VAULT="+e.opts.Names[0],
+		"HTTPS_PROXY="+e.ProxyURL,
+		"https_proxy="+e.ProxyURL,
+		"NO_PROXY="+noProxy,
+		"no_proxy="+noProxy,
+		"SSL_CERT_FILE="+e.CAFile,
+		"REQUESTS_CA_BUNDLE="+e.CAFile,
+		"NODE_EXTRA_CA_CERTS="+e.CAFile,
+	)
+}
+
+// Env is Environ as a shell snippet of export lines, with the identity's
+// notes as comments.
+func (e *Emulator) Env() string {
+	var b strings.Builder
+	for _, kv := range e.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(v))
+	}
+	_, notes := e.identityVars()
+	for _, n := range notes {
+		fmt.Fprintf(&b, "# %s\n", n)
+	}
+	return b.String()
 }
 
 // shellQuote quotes only when needed, so the common case reads cleanly.
@@ -221,6 +279,9 @@ func (e *Emulator) Close() error {
 	e.stopIdentity()
 	for _, s := range e.servers {
 		s.Close() // in-flight requests end now: a stopped emulator answers nothing
+	}
+	if e.proxy != nil {
+		e.proxy.close()
 	}
 	if e.tempDir != "" {
 		errs = append(errs, os.RemoveAll(e.tempDir))

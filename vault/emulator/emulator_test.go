@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -191,29 +190,6 @@ func TestDemoSeedsHoldTheVectors(t *testing.T) {
 		if _, ok := seeds[n]; !ok {
 			t.Errorf("demo set lacks %s", n)
 		}
-	}
-}
-
-// TestJavaScriptSDKFidelity runs @azure/keyvault-secrets against the
-// emulator: set, get, list every page, list versions, 404.
-func TestJavaScriptSDKFidelity(t *testing.T) {
-	dir, _ := filepath.Abs("testdata/js")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@azure", "keyvault-secrets")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("testdata/js/node_modules is missing; .ci/run runs npm ci there")
-		}
-		t.Skip("run npm ci in vault/emulator/testdata/js for the JavaScript SDK test")
-	}
-	e := start(t, Options{Seeds: map[string]Seed{}})
-	cmd := exec.Command("node", "fidelity.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+e.CAFile, "VAULT_URL="+e.Vaults["demo"], "MSI_ENDPOINT="+e.MSIEndpoint)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("JavaScript SDK against the emulator: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "ok") {
-		t.Fatalf("unexpected output: %s", out)
 	}
 }
 

@@ -190,13 +190,13 @@ func (e *Emulator) RotateProjectedToken() error { return e.identity.rotate() }
 // (AZURE_AUTHORITY_HOST).
 func (e *Emulator) IdentityURL() string { return e.identity.baseURL }
 
-// identityEnv is the part of Env that selects the identity.
-func (e *Emulator) identityEnv() string {
+// identityVars is the part of Environ that selects the identity
+// (NAME=value), and the notes Env prints with it as comments.
+func (e *Emulator) identityVars() (vars, notes []string) {
 	s := e.identity
-	var b strings.Builder
-	export := func(k, v string) { fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(v)) }
+	export := func(k, v string) { vars = append(vars, k+"="+v) }
 	record := func(is *issuer) {
-		fmt.Fprintf(&b, "# federated credential on application %s: issuer %s, subject %s, audience %s\n", AppClientID, is.iss, is.sub, federatedAudience)
+		notes = append(notes, fmt.Sprintf("federated credential on application %s: issuer %s, subject %s, audience %s", AppClientID, is.iss, is.sub, federatedAudience))
 	}
 	tenant := e.opts.Tenant
 	switch e.opts.Identity {
@@ -229,11 +229,11 @@ func (e *Emulator) identityEnv() string {
 		export("AZURE_TENANT_ID", tenant)
 		export("AZURE_CLIENT_SECRET", s.clientSecret)
 		export("AZURE_AUTHORITY_HOST", s.baseURL)
-		fmt.Fprintf(&b, "# or its certificate: unset AZURE_CLIENT_SECRET; AZURE_CLIENT_CERTIFICATE_PATH=%s\n", shellQuote(filepath.Join(s.dir, "sp.pem")))
-		fmt.Fprintf(&b, "#   or AZURE_CLIENT_CERTIFICATE_PATH=%s AZURE_CLIENT_CERTIFICATE_PASSWORD=%s\n",
-			shellQuote(filepath.Join(s.dir, "sp.pfx")), shellQuote(s.pfxPassword))
+		notes = append(notes, fmt.Sprintf("or its certificate: unset AZURE_CLIENT_SECRET; AZURE_CLIENT_CERTIFICATE_PATH=%s", shellQuote(filepath.Join(s.dir, "sp.pem"))),
+			fmt.Sprintf("  or AZURE_CLIENT_CERTIFICATE_PATH=%s AZURE_CLIENT_CERTIFICATE_PASSWORD=%s",
+				shellQuote(filepath.Join(s.dir, "sp.pfx")), shellQuote(s.pfxPassword)))
 	}
-	return b.String()
+	return vars, notes
 }
 
 // issueCertificate makes the application's certificate: sp.pem (key and

@@ -3,8 +3,8 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,11 +12,42 @@ import (
 	"time"
 )
 
-// VaultResource is the audience Key Vault tokens are for, and what the
-// emulator's challenge names.
+// VaultResource is the audience Key Vault tokens are for in the public
+// cloud, and what the emulator's challenge names for loopback vaults.
 const VaultResource = "https://vault.azure.net"
 
 const pageSize = 25
+
+// cloud is one Azure cloud as a Key Vault client sees it: the vaults' DNS
+// suffix, the audience of their tokens, and the authority that issues them.
+type cloud struct{ vaultSuffix, resource, login string }
+
+func clouds() []cloud {
+	return []cloud{
+		{"vault.azure.net", VaultResource, "https://login.microsoftonline.com"},
+		{"vault.azure.cn", "https://vault.azure.cn", "https://login.chinacloudapi.cn"},
+		{"vault.usgovcloudapi.net", "https://vault.usgovcloudapi.net", "https://login.microsoftonline.us"},
+	}
+}
+
+// cloudOf is the cloud of a vault host name; loopback is the public cloud.
+func cloudOf(host string) cloud {
+	host = strings.ToLower(hostOnly(host))
+	for _, c := range clouds() {
+		if strings.HasSuffix(host, "."+c.vaultSuffix) {
+			return c
+		}
+	}
+	return clouds()[0]
+}
+
+// hostOnly drops a port from host:port.
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
 
 // Stats counts what one vault (or the token endpoint) saw.
 type Stats struct {
@@ -36,17 +67,67 @@ type counters struct {
 
 type vaultServer struct {
 	name    string
-	baseURL string // https://127.0.0.1:port, for ids and nextLinks
+	baseURL string // https://127.0.0.1:port
 	tenant  string
 	store   *store
 	emu     *Emulator
 	c       counters
+	mux     *http.ServeMux
 
-	goodTokens sync.Map // token → expiry, for tokens already verified
+	goodTokens sync.Map // audience + " " + token → expiry, for tokens already verified
 
 	throttleMu    sync.Mutex
 	throttleStart time.Time
 	throttleCount int
+	throttleNext  atomic.Int64 // requests still to refuse, set through /_emulator/throttle
+}
+
+func newVaultServer(e *Emulator, name, baseURL string) *vaultServer {
+	v := &vaultServer{name: name, baseURL: baseURL, tenant: e.opts.VaultTenant, store: newStore(e.opts.Seeds, e.now()), emu: e}
+	v.mux = v.routes()
+	return v
+}
+
+// routes is the Key Vault data plane, one line per operation of the REST
+// reference (learn.microsoft.com/rest/api/keyvault/secrets). A trailing
+// "/" means the latest version, as the SDKs send it.
+func (v *vaultServer) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	for pattern, h := range map[string]http.HandlerFunc{
+		"GET /secrets":                        v.listSecrets,
+		"GET /secrets/{$}":                    v.listSecrets,
+		"PUT /secrets/{name}":                 v.named(v.setSecret),
+		"GET /secrets/{name}":                 v.named(v.getSecret),
+		"GET /secrets/{name}/{$}":             v.named(v.getSecret),
+		"GET /secrets/{name}/{version}":       v.named(v.getSecret),
+		"GET /secrets/{name}/versions":        v.named(v.listVersions),
+		"PATCH /secrets/{name}":               v.named(v.updateSecret),
+		"PATCH /secrets/{name}/{$}":           v.named(v.updateSecret),
+		"PATCH /secrets/{name}/{version}":     v.named(v.updateSecret),
+		"DELETE /secrets/{name}":              v.named(v.deleteSecret),
+		"POST /secrets/{name}/backup":         v.named(v.backupSecret),
+		"POST /secrets/restore":               v.restoreSecret,
+		"GET /deletedsecrets":                 v.listDeleted,
+		"GET /deletedsecrets/{$}":             v.listDeleted,
+		"GET /deletedsecrets/{name}":          v.named(v.getDeleted),
+		"DELETE /deletedsecrets/{name}":       v.named(v.purgeDeleted),
+		"POST /deletedsecrets/{name}/recover": v.named(v.recoverDeleted),
+	} {
+		mux.HandleFunc(pattern, h)
+	}
+	return mux
+}
+
+// named checks the {name} of a route against Key Vault's naming rule.
+func (v *vaultServer) named(h func(w http.ResponseWriter, r *http.Request, name string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if !validName(name) {
+			writeError(w, http.StatusBadRequest, "BadParameter", "", "The request URI contains an invalid name: "+name)
+			return
+		}
+		h(w, r, name)
+	}
 }
 
 type kvError struct {
@@ -57,6 +138,8 @@ type kvError struct {
 	} `json:"innererror,omitempty"`
 }
 
+// writeError writes Key Vault's error body: {"error":{"code","message",
+// "innererror":{"code"}}} (KeyVaultError in the REST reference).
 func writeError(w http.ResponseWriter, status int, code, inner, msg string) {
 	e := kvError{Code: code, Message: msg}
 	if inner != "" {
@@ -74,8 +157,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (v *vaultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/_emulator/stats" {
-		writeJSON(w, http.StatusOK, v.stats())
+	if strings.HasPrefix(r.URL.Path, "/_emulator/") {
+		v.control(w, r)
 		return
 	}
 	v.c.requests.Add(1)
@@ -100,14 +183,59 @@ func (v *vaultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, "Throttled", "", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached")
 		return
 	}
-	if !v.authorized(w, r) {
+	if !v.authorized(w, r) || !checkAPIVersion(w, r) {
 		return
 	}
-	v.route(w, r)
+	// Key Vault takes //secrets as /secrets (its own REST samples send
+	// it); the mux would answer a redirect instead.
+	for strings.Contains(r.URL.Path, "//") {
+		r.URL.Path = strings.ReplaceAll(r.URL.Path, "//", "/")
+	}
+	r.URL.RawPath = ""
+	if _, pattern := v.mux.Handler(r); pattern == "" {
+		if strings.HasPrefix(r.URL.Path, "/secrets") || strings.HasPrefix(r.URL.Path, "/deletedsecrets") {
+			writeError(w, http.StatusMethodNotAllowed, "BadParameter", "", "Method "+r.Method+" is not supported for "+r.URL.Path)
+			return
+		}
+		writeError(w, http.StatusNotFound, "NotFound", "", "The requested resource was not found.")
+		return
+	}
+	v.mux.ServeHTTP(w, r) // Handler found the route but sets no path values
 }
 
-// throttled implements --throttle: N requests per second per vault.
+// control serves the emulator's own endpoints: GET /_emulator/stats (the
+// counters) and POST /_emulator/throttle?next=N (the next N Key Vault
+// requests answer 429 Throttled with Retry-After, so a test can see a
+// client honour it).
+func (v *vaultServer) control(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_emulator/stats":
+		writeJSON(w, http.StatusOK, v.stats())
+	case r.URL.Path == "/_emulator/throttle" && r.Method == http.MethodPost:
+		n, err := strconv.Atoi(r.URL.Query().Get("next"))
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "BadParameter", "", "want ?next=N, N ≥ 0")
+			return
+		}
+		v.throttleNext.Store(int64(n))
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeError(w, http.StatusNotFound, "NotFound", "", "The emulator serves /_emulator/stats and POST /_emulator/throttle?next=N.")
+	}
+}
+
+// throttled implements --throttle (N requests per second per vault) and
+// /_emulator/throttle.
 func (v *vaultServer) throttled() bool {
+	for {
+		n := v.throttleNext.Load()
+		if n <= 0 {
+			break
+		}
+		if v.throttleNext.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 	limit := v.emu.opts.Throttle
 	if limit <= 0 {
 		return false
@@ -123,10 +251,12 @@ func (v *vaultServer) throttled() bool {
 }
 
 // authorized answers the challenge flow: no token → 401 with the
-// authorization server and resource; a bad token → 401 with a reason.
+// authorization server and resource of the host's cloud; a bad token →
+// 401 with a reason.
 func (v *vaultServer) authorized(w http.ResponseWriter, r *http.Request) bool {
+	c := cloudOf(r.Host)
 	auth := r.Header.Get("Authorization")
-	challenge := fmt.Sprintf(`Bearer authorization="https://login.microsoftonline.com/%s", resource="%s"`, v.tenant, VaultResource)
+	challenge := fmt.Sprintf(`Bearer authorization="%s/%s", resource="%s"`, c.login, v.tenant, c.resource)
 	if auth == "" {
 		v.c.challenges.Add(1)
 		w.Header().Set("WWW-Authenticate", challenge)
@@ -139,7 +269,7 @@ func (v *vaultServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", "AKV10001: Authorization header is not a Bearer token.")
 		return false
 	}
-	if err := v.verified(tok); err != nil {
+	if err := v.verified(tok, c.resource); err != nil {
 		w.Header().Set("WWW-Authenticate", challenge)
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", err.Error())
 		return false
@@ -149,183 +279,25 @@ func (v *vaultServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 
 // verified checks a bearer token, remembering good ones until they
 // expire: every request of a run carries the same token.
-func (v *vaultServer) verified(tok string) error {
+func (v *vaultServer) verified(tok, audience string) error {
 	now := v.emu.now()
-	if exp, ok := v.goodTokens.Load(tok); ok && now.Before(exp.(time.Time)) {
+	cacheKey := audience + " " + tok
+	if exp, ok := v.goodTokens.Load(cacheKey); ok && now.Before(exp.(time.Time)) {
 		return nil
 	}
-	c, err := v.emu.signer.verify(tok, now, VaultResource, v.tenant)
+	c, err := v.emu.signer.verify(tok, now, audience, v.tenant)
 	if err != nil {
 		return err
 	}
-	v.goodTokens.Store(tok, time.Unix(c.Exp, 0))
+	v.goodTokens.Store(cacheKey, time.Unix(c.Exp, 0))
 	return nil
 }
 
-func (v *vaultServer) route(w http.ResponseWriter, r *http.Request) {
-	path := strings.TrimPrefix(r.URL.Path, "/")
-	parts := strings.Split(path, "/")
-	if len(parts) > 0 && parts[len(parts)-1] == "" { // trailing slash
-		parts = parts[:len(parts)-1]
-	}
-	if len(parts) == 0 || parts[0] != "secrets" {
-		writeError(w, http.StatusNotFound, "NotFound", "", "The requested resource was not found.")
-		return
-	}
-	switch {
-	case len(parts) == 1 && r.Method == http.MethodGet:
-		v.list(w, r, "")
-	case len(parts) >= 2 && !validName(parts[1]):
-		writeError(w, http.StatusBadRequest, "BadParameter", "", "The request URI contains an invalid name: "+url.PathEscape(parts[1]))
-	case len(parts) == 2 && r.Method == http.MethodPut:
-		v.put(w, r, parts[1])
-	case len(parts) == 2 && r.Method == http.MethodGet:
-		v.get(w, parts[1], "")
-	case len(parts) == 3 && parts[2] == "versions" && r.Method == http.MethodGet:
-		v.list(w, r, parts[1])
-	case len(parts) == 3 && r.Method == http.MethodGet:
-		v.get(w, parts[1], parts[2])
-	default:
-		writeError(w, http.StatusMethodNotAllowed, "BadParameter", "", "Method "+r.Method+" is not supported for "+r.URL.Path)
-	}
-}
-
-// secretBundle is Key Vault's secret JSON; list items leave Value nil.
-type secretBundle struct {
-	Value       *string           `json:"value,omitempty"`
-	ID          string            `json:"id"`
-	Attributes  bundleAttributes  `json:"attributes"`
-	ContentType string            `json:"contentType,omitempty"`
-	Tags        map[string]string `json:"tags,omitempty"`
-}
-
-type bundleAttributes struct {
-	Enabled         bool   `json:"enabled"`
-	Created         int64  `json:"created"`
-	Updated         int64  `json:"updated"`
-	RecoveryLevel   string `json:"recoveryLevel"`
-	RecoverableDays int    `json:"recoverableDays"`
-}
-
-func (v *vaultServer) bundle(name string, ver *version, withValue bool) secretBundle {
-	b := secretBundle{
-		ID: v.baseURL + "/secrets/" + name + "/" + ver.id,
-		Attributes: bundleAttributes{Enabled: ver.enabled, Created: ver.created.Unix(), Updated: ver.updated.Unix(),
-			RecoveryLevel: "Recoverable+Purgeable", RecoverableDays: 90},
-		ContentType: ver.contentType,
-		Tags:        ver.tags,
-	}
-	if withValue {
-		b.Value = &ver.value
-	}
-	return b
-}
-
-func (v *vaultServer) get(w http.ResponseWriter, name, id string) {
-	v.c.gets.Add(1)
-	var ver *version
-	if id == "" {
-		ver = v.store.latest(name)
-	} else {
-		ver = v.store.version(name, id)
-	}
-	if ver == nil {
-		what := name
-		if id != "" {
-			what = name + "/" + id
-		}
-		writeError(w, http.StatusNotFound, "SecretNotFound", "",
-			fmt.Sprintf("A secret with (name/id) %s was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.", what))
-		return
-	}
-	if !ver.enabled {
-		writeError(w, http.StatusForbidden, "Forbidden", "SecretDisabled", "Operation get is not allowed on a disabled secret.")
-		return
-	}
-	writeJSON(w, http.StatusOK, v.bundle(name, ver, true))
-}
-
-// list pages by maxresults (25 when absent) with $skiptoken nextLinks. The
-// first page is followed by an empty page that still carries a nextLink,
-// as the real service sometimes sends.
-func (v *vaultServer) list(w http.ResponseWriter, r *http.Request, versionsOf string) {
-	v.c.lists.Add(1)
-	q := r.URL.Query()
-	size := pageSize
-	if m, err := strconv.Atoi(q.Get("maxresults")); err == nil && m > 0 && m <= pageSize {
-		size = m
-	}
-	type item struct {
-		name string
-		ver  *version
-	}
-	var items []item
-	if versionsOf == "" {
-		names, latest := v.store.names()
-		for _, n := range names {
-			items = append(items, item{n, latest[n]})
-		}
-	} else {
-		for _, ver := range v.store.versions(versionsOf) {
-			items = append(items, item{versionsOf, ver})
-		}
-	}
-	skip := q.Get("$skiptoken")
-	empty := strings.HasPrefix(skip, "e")
-	offset, _ := strconv.Atoi(strings.TrimLeft(skip, "eo"))
-	offset = max(0, min(offset, len(items)))
-	page := []secretBundle{}
-	next := offset
-	if !empty {
-		end := min(offset+size, len(items))
-		for _, it := range items[offset:end] {
-			b := v.bundle(it.name, it.ver, false)
-			if versionsOf == "" {
-				b.ID = v.baseURL + "/secrets/" + it.name
-			}
-			page = append(page, b)
-		}
-		next = end
-	}
-	var nextLink any // JSON null on the last page
-	if next < len(items) {
-		token := fmt.Sprintf("o%d", next)
-		if offset == 0 && !empty {
-			token = fmt.Sprintf("e%d", next)
-		}
-		path := "/secrets"
-		if versionsOf != "" {
-			path += "/" + versionsOf + "/versions"
-		}
-		nq := url.Values{"api-version": {q.Get("api-version")}, "$skiptoken": {token}, "maxresults": {strconv.Itoa(size)}}
-		nextLink = v.baseURL + path + "?" + nq.Encode()
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"value": page, "nextLink": nextLink})
-}
-
-func (v *vaultServer) put(w http.ResponseWriter, r *http.Request, name string) {
-	v.c.puts.Add(1)
-	var body struct {
-		Value       *string           `json:"value"`
-		ContentType string            `json:"contentType"`
-		Tags        map[string]string `json:"tags"`
-		Attributes  struct {
-			Enabled *bool `json:"enabled"`
-		} `json:"attributes"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil || body.Value == nil {
-		writeError(w, http.StatusBadRequest, "BadParameter", "", "The request body must be JSON with a string 'value'.")
-		return
-	}
-	if len(*body.Value) > 25*1024 {
-		writeError(w, http.StatusBadRequest, "BadParameter", "", "Secret value exceeds the maximum size of 25 KB.")
-		return
-	}
-	now := v.emu.now().Truncate(time.Second)
-	ver := &version{id: newID(), value: *body.Value, contentType: body.ContentType, tags: body.Tags,
-		enabled: body.Attributes.Enabled == nil || *body.Attributes.Enabled, created: now, updated: now}
-	v.store.put(name, ver)
-	writeJSON(w, http.StatusOK, v.bundle(name, ver, true))
+// base is the vault URL as the client addressed it (https://127.0.0.1:port
+// directly, https://demo.vault.azure.net through the proxy): ids and
+// nextLinks point back where the client already is.
+func base(r *http.Request) string {
+	return "https://" + strings.TrimSuffix(r.Host, ":443")
 }
 
 func (v *vaultServer) stats() Stats {
