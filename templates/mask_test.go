@@ -253,6 +253,18 @@ func TestMaskerMemoryBounded(t *testing.T) {
 		}
 		m.Close()
 	}
+	// Many short secrets in one long write: the runs to hide stay bounded
+	// too, and every one is masked.
+	var out bytes.Buffer
+	m := NewMasker(&out, []string{"abcd"})
+	m.Write(bytes.Repeat([]byte("abcd-"), 200_000))
+	if held := m.heldBytes(); held > 64<<10 {
+		t.Errorf("one 1 MB write of short secrets: the masker holds %d bytes", held)
+	}
+	m.Close()
+	if want := strings.Repeat("*****-", 200_000); out.String() != want {
+		t.Errorf("short secrets in one long write: %d bytes out, want %d", out.Len(), len(want))
+	}
 }
 
 // After the first writes, masking allocates nothing per write.
