@@ -97,11 +97,46 @@ func (r Ref) VaultLabel() string {
 	return r.Host
 }
 
-// IsReference reports whether s has the shape of a reference that is not
-// a bare name: what `run` looks for in environment values.
-func IsReference(s string) bool {
-	return strings.HasPrefix(s, "akv://") || strings.HasPrefix(s, "@Microsoft.KeyVault(") ||
-		(strings.HasPrefix(s, "https://") && strings.Contains(s, "/secrets/"))
+// IsReference reports whether s is a reference that `run` resolves in an
+// environment value or a reference env file: akv://…,
+// @Microsoft.KeyVault(…), or an https secret URL whose host is a vault of
+// the selected cloud or whose origin is a vault mapped in the endpoint map.
+// Any other URL that happens to contain /secrets/ (a link, a webhook) is
+// text: it is passed on as it is and never contacted.
+func (e Endpoints) IsReference(s string) bool {
+	if strings.HasPrefix(s, "akv://") || strings.HasPrefix(s, "@Microsoft.KeyVault(") {
+		return true
+	}
+	if len(s) < len("https://") || !strings.EqualFold(s[:len("https://")], "https://") || !strings.Contains(s, "/secrets/") {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := originHost(u)
+	suffix := e.Suffix
+	if suffix == "" {
+		suffix = cloudSuffixes["public"]
+	}
+	if name, ok := strings.CutSuffix(host, "."+suffix); ok && validVaultName(name) {
+		return true
+	}
+	for _, base := range e.Map {
+		if m, err := url.Parse(base); err == nil && originHost(m) == host {
+			return true
+		}
+	}
+	return false
+}
+
+// originHost is u's host, lower case, without the https default port.
+func originHost(u *url.URL) string {
+	h := strings.ToLower(u.Host)
+	if hh, ok := strings.CutSuffix(h, ":443"); ok {
+		return hh
+	}
+	return h
 }
 
 func badRef(ref, rule string) error {

@@ -99,7 +99,10 @@ func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
 		if !ok || name == "" {
 			continue
 		}
-		isRef := vault.IsReference(value)
+		isRef, err := s.isReference(value)
+		if err != nil {
+			return nil, err
+		}
 		if c.Bool("no-inherit") && !isRef && name != "PATH" && name != "HOME" {
 			continue
 		}
@@ -134,6 +137,20 @@ func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
 		set(runVar{name: name, ref: &r})
 	}
 	return vars, nil
+}
+
+// isReference tells references from other values in the environment and
+// in reference env files (issue 11): an https URL counts only when it
+// names a vault of the selected cloud or one mapped in AKV_VAULT_ENDPOINTS.
+func (s *settings) isReference(value string) (bool, error) {
+	var eps vault.Endpoints
+	if strings.Contains(value, "/secrets/") {
+		var err error
+		if eps, err = s.endpoints(); err != nil {
+			return false, err
+		}
+	}
+	return eps.IsReference(value), nil
 }
 
 // resolveVars fetches every reference in one batch and fills in values.

@@ -102,7 +102,11 @@ func readEnvFile(path string, s *settings) ([]entry, error) {
 	var out []entry
 	for _, p := range parsed {
 		e := entry{varName: p.Name, literal: p.Value, origin: fmt.Sprintf("%s:%d", path, p.Line)}
-		if vault.IsReference(p.Value) {
+		isRef, err := s.isReference(p.Value)
+		if err != nil {
+			return nil, err
+		}
+		if isRef {
 			r, err := vault.Parse(p.Value, s.vault)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", e.origin, err)
