@@ -26,9 +26,15 @@ func osEnv() *Env {
 	}
 }
 
-// isTerminal reports a character device; good enough to choose between a
-// table for people and tab-separated lines for pipes.
+// isTerminal asks the terminal driver whether f is a terminal (isatty).
+// "A character device" is not enough: /dev/null is one, and output sent
+// there must not get a pseudo-terminal, colours or progress lines.
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	rc, err := f.SyscallConn() // unlike Fd, keeps the file's mode
+	if err != nil {
+		return false
+	}
+	tty := false
+	rc.Control(func(fd uintptr) { tty = isTerminalFd(fd) })
+	return tty
 }
