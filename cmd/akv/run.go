@@ -28,7 +28,10 @@ secret URL, @Microsoft.KeyVault(...)) is replaced by the secret's value,
 all fetched in one parallel batch; if any fails, CMD never starts. Then akv
 becomes CMD (exec), so signals, job control, the terminal and the exit
 status are CMD's own. With --mask, CMD runs as a child whose output is
-streamed through a filter that replaces secret values with *****.
+streamed through a filter that replaces secret values with *****. Once
+CMD exits, akv waits at most a second for processes CMD left behind that
+still hold its output; if akv's own output fails (a closed pipe, a full
+disk), akv stops CMD (SIGTERM, then SIGKILL) and exits 1.
 
 Examples:
    DB_PASSWORD=akv://myvault/db-password akv run -- ./migrate.sh

@@ -4,11 +4,9 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -39,16 +37,21 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 
 // runMasked runs the command as a child, forwards signals, and streams its
 // output through maskers. When stdout is a terminal the child writes to a
-// pseudo-terminal, so colours and progress bars survive.
+// pseudo-terminal, so colours and progress bars survive; its stderr shares
+// that terminal only when akv's stderr is a terminal too.
 func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = childEnv
 	cmd.Stdin = env.Stdin
 
-	outMask := templates.NewMasker(env.Stdout, values)
-	errMask := templates.NewMasker(env.Stderr, values)
-	var copies sync.WaitGroup
+	var streams []maskedStream
+	var childEnds []*os.File // the child's side, closed here once it runs
+	defer func() {
+		for _, f := range childEnds {
+			f.Close()
+		}
+	}()
 	var ptmx *os.File
 	if env.StdoutTTY {
 		p, tty, err := pty.Open()
@@ -59,34 +62,54 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 		if f, ok := env.Stdout.(*os.File); ok {
 			pty.InheritSize(f, ptmx)
 		}
-		cmd.Stdout, cmd.Stderr = tty, tty
-		defer tty.Close()
-		copies.Go(func() { io.Copy(outMask, ptmx) })
+		cmd.Stdout = tty
+		if env.StderrTTY {
+			cmd.Stderr = tty
+		}
+		childEnds = append(childEnds, tty)
+		streams = append(streams, maskedStream{src: ptmx, mask: templates.NewMasker(env.Stdout, values)})
 	} else {
-		stdout, err := cmd.StdoutPipe()
+		s, w, err := pipeStream(env.Stdout, values)
 		if err != nil {
 			return err
 		}
-		stderr, err := cmd.StderrPipe()
+		cmd.Stdout = w
+		childEnds = append(childEnds, w)
+		streams = append(streams, s)
+	}
+	if cmd.Stderr == nil {
+		s, w, err := pipeStream(env.Stderr, values)
 		if err != nil {
+			streams[0].src.Close()
 			return err
 		}
-		copies.Go(func() { io.Copy(outMask, stdout) })
-		copies.Go(func() { io.Copy(errMask, stderr) })
+		cmd.Stderr = w
+		childEnds = append(childEnds, w)
+		streams = append(streams, s)
 	}
 
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
+	// A broken pipe on akv's stdout or stderr must come back as EPIPE, so
+	// the child is stopped first, not kill akv on the spot and orphan it.
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	defer signal.Stop(pipes)
 	if err := cmd.Start(); err != nil {
+		for _, s := range streams {
+			s.src.Close()
+		}
 		return &exitError{code: exitNotExecutable, msg: fmt.Sprintf("run: %s: %v", path, err)}
 	}
-	if ptmx != nil {
-		// The child holds the terminal side now; reading the master ends
-		// when the child and its descendants close it.
-		cmd.Stdout.(*os.File).Close()
+	// The child holds its ends now; reading ours ends when the child and
+	// its descendants close theirs (or maskGrace after the child exits).
+	for _, f := range childEnds {
+		f.Close()
 	}
+	childEnds = nil
 	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		for {
 			select {
@@ -102,13 +125,5 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 			}
 		}
 	}()
-	copies.Wait()
-	err := cmd.Wait()
-	close(done)
-	if ptmx != nil {
-		ptmx.Close()
-	}
-	outMask.Close()
-	errMask.Close()
-	return exitStatus(err)
+	return superviseMasked(cmd, streams, func(p *os.Process) error { return p.Signal(syscall.SIGTERM) })
 }

@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,5 +47,38 @@ func TestMaskOnTerminalKeepsTTY(t *testing.T) {
 	}
 	if strings.Contains(out, secret) {
 		t.Fatal("the secret reached the terminal")
+	}
+}
+
+// Issue 11 point 1: on a terminal too, a process the command left behind
+// holding the terminal keeps akv only about maskGrace after the command
+// exits (today runMasked waited for it).
+func TestMaskOnTerminalDoesNotWaitForLeftovers(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatalf("open a pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	go io.Copy(io.Discard, ptmx)
+	pidFile := t.TempDir() + "/leftover.pid"
+	env := &Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: tty, StdoutTTY: true, StderrTTY: true}
+	returned := make(chan error, 1)
+	go func() {
+		returned <- runMasked(env, "/bin/sh", []string{"sh", "-c", `sleep 30 & echo $! > "$P"; echo started`},
+			[]string{"P=" + pidFile, "PATH=" + os.Getenv("PATH")}, []string{"s3cr3t-value"})
+	}()
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Fatalf("runMasked: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("runMasked still waits for the command's leftover process")
+	}
+	if data, err := os.ReadFile(pidFile); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
+			syscall.Kill(pid, syscall.SIGTERM)
+		}
 	}
 }

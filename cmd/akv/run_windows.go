@@ -3,9 +3,8 @@
 package main
 
 import (
+	"os"
 	"os/exec"
-
-	"github.com/akv-cli/akv/templates"
 )
 
 // mayExecute: Windows has no execute bit; the extension decides.
@@ -22,14 +21,30 @@ func execve(env *Env, path string, argv, childEnv []string) error {
 
 func waitCode(ee *exec.ExitError) int { return ee.ExitCode() }
 
+// runMasked runs the command with its output through maskers; Windows
+// has no signals to forward, so stopping it means killing it.
 func runMasked(env *Env, path string, argv, childEnv, values []string) error {
-	outMask := templates.NewMasker(env.Stdout, values)
-	errMask := templates.NewMasker(env.Stderr, values)
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Env = childEnv
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, outMask, errMask
-	err := cmd.Run()
-	outMask.Close()
-	errMask.Close()
-	return exitStatus(err)
+	cmd.Stdin = env.Stdin
+	out, outW, err := pipeStream(env.Stdout, values)
+	if err != nil {
+		return err
+	}
+	errs, errW, err := pipeStream(env.Stderr, values)
+	if err != nil {
+		out.src.Close()
+		outW.Close()
+		return err
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		out.src.Close()
+		errs.src.Close()
+		return exitStatus(err)
+	}
+	return superviseMasked(cmd, []maskedStream{out, errs}, func(p *os.Process) error { return p.Kill() })
 }
