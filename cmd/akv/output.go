@@ -1,18 +1,19 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // writeOutput sends data to stdout, or with a path other than "" or "-"
-// writes it atomically: a temp file in the same directory, mode 0600,
-// fsync, rename over the target (through a symlink, to its target). On any
-// failure, or SIGINT/SIGTERM while writing, the temp file is removed and
-// an existing file stays as it was.
+// writes it atomically (writeFileAtomic).
 func writeOutput(env *Env, path string, data []byte) error {
 	if path == "" || path == "-" {
 		_, err := env.Stdout.Write(data)
@@ -21,70 +22,156 @@ func writeOutput(env *Env, path string, data []byte) error {
 	return writeFileAtomic(path, data)
 }
 
-func writeFileAtomic(path string, data []byte) (err error) {
-	if target, lerr := filepath.EvalSymlinks(path); lerr == nil {
-		path = target
-	} else if fi, serr := os.Lstat(path); serr == nil && fi.Mode()&os.ModeSymlink != 0 {
-		// A dangling symlink: write where it points.
-		if dest, rerr := os.Readlink(path); rerr == nil {
-			if !filepath.IsAbs(dest) {
-				dest = filepath.Join(filepath.Dir(path), dest)
-			}
-			path = dest
-		}
+// writeFileAtomic replaces the file at path (through a symlink, its
+// target) with data, mode 0600, fsynced, so that a reader sees the old
+// file or the whole new one. On Linux the data goes to an unnamed file
+// (O_TMPFILE) linked into place only when complete, so even SIGKILL
+// leaves nothing named behind; elsewhere, or where the filesystem has no
+// O_TMPFILE, to a named temp file in the same directory, renamed over the
+// target. On failure, or SIGINT, SIGTERM, SIGHUP or SIGQUIT while
+// writing, no temp file is left and an existing file stays as it was.
+func writeFileAtomic(path string, data []byte) error {
+	return writeFileAtomicWith(path, data, atomicOptions{})
+}
+
+// atomicOptions are for tests: midWrite runs once half the data is
+// written; named skips the unnamed temp file.
+type atomicOptions struct {
+	midWrite func()
+	named    bool
+}
+
+// errNoUnnamed: this system or filesystem makes no unnamed files.
+var errNoUnnamed = errors.New("no unnamed temp files here")
+
+// atomicWrite is one write in progress, shared with its signal handler.
+type atomicWrite struct {
+	mu  sync.Mutex // held to name, rename or remove; the handler never gives it back
+	tmp string     // a named temp file to remove, if any
+}
+
+func writeFileAtomicWith(path string, data []byte, o atomicOptions) error {
+	path = writeTarget(path)
+	dir := filepath.Dir(path)
+	w := &atomicWrite{}
+	defer w.catchSignals()()
+	err := errNoUnnamed
+	if !o.named {
+		err = w.writeUnnamed(dir, path, data, o)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+	if errors.Is(err, errNoUnnamed) {
+		err = w.writeNamed(dir, path, data, o)
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".akv-*.tmp")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	name := tmp.Name()
-
-	// A signal between create and rename must not leave the temp file
-	// behind: remove it, then die by the same signal.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-sigs:
-			os.Remove(name)
-			signal.Reset(s)
-			p, _ := os.FindProcess(os.Getpid())
-			p.Signal(s)
-		case <-done:
-		}
-	}()
-	defer func() {
-		signal.Stop(sigs)
-		close(done)
-		if err != nil {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(name, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil { // make the rename durable
+	if d, derr := os.Open(dir); derr == nil { // make the new name durable
 		d.Sync()
 		d.Close()
 	}
 	return nil
+}
+
+// writeTarget follows a symlink at path, dangling or not, to the file
+// that is to be written.
+func writeTarget(path string) string {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		return target
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if dest, err := os.Readlink(path); err == nil {
+			if !filepath.IsAbs(dest) {
+				dest = filepath.Join(filepath.Dir(path), dest)
+			}
+			return dest
+		}
+	}
+	return path
+}
+
+// writeNamed writes through a named temp file renamed over path.
+func (w *atomicWrite) writeNamed(dir, path string, data []byte, o atomicOptions) error {
+	w.mu.Lock()
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".akv-*.tmp")
+	if err != nil {
+		w.mu.Unlock()
+		return err
+	}
+	w.tmp = tmp.Name()
+	w.mu.Unlock()
+	err = fill(tmp, data, o)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		err = os.Rename(w.tmp, path)
+	}
+	if err != nil {
+		os.Remove(w.tmp)
+	}
+	w.tmp = ""
+	return err
+}
+
+// fill gives f its mode and data, and syncs it.
+func fill(f *os.File, data []byte, o atomicOptions) error {
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	if o.midWrite != nil {
+		if _, err := f.Write(data[:len(data)/2]); err != nil {
+			return err
+		}
+		o.midWrite()
+		data = data[len(data)/2:]
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// tempName is a fresh name for a temp file beside path.
+func tempName(path string) string {
+	return filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.akv-%d.tmp", filepath.Base(path), rand.Uint32()))
+}
+
+// catchSignals makes SIGINT, SIGTERM, SIGHUP and SIGQUIT while writing
+// remove any named temp file and end akv; the returned func stops that.
+func (w *atomicWrite) catchSignals() (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			w.mu.Lock() // kept: nothing is renamed into place after this
+			if w.tmp != "" {
+				os.Remove(w.tmp)
+			}
+			dieBy(s)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
+// dieBy ends akv as signal s would. SIGQUIT would make the Go runtime dump
+// every goroutine (and the kernel write a core file with the secrets in
+// memory), so for it akv exits 128+3 instead, as a shell reports it.
+func dieBy(s os.Signal) {
+	n, _ := s.(syscall.Signal)
+	if n != syscall.SIGQUIT {
+		signal.Reset(s)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Signal(s)
+		}
+		time.Sleep(time.Second) // the signal is on its way; where it cannot be sent, exit
+	}
+	os.Exit(128 + int(n))
 }
