@@ -11,9 +11,11 @@ import (
 )
 
 // run builds the app, runs it and returns the exit code. A panic ends as
-// exit 1 "internal error" (lastResort), never as a stack dump.
+// exit 1 "internal error" (lastResort), never as a stack dump; so does
+// SIGQUIT, which ends akv as SIGTERM would (quitLikeTerm).
 func run(ctx context.Context, env *Env, args []string) (code int) {
 	defer lastResort(env.Stderr, &code)
+	defer quitLikeTerm()()
 	app := newApp(env)
 	if err := app.RunContext(ctx, args); err != nil {
 		return report(env.Stderr, err)

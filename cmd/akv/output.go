@@ -29,7 +29,8 @@ func writeOutput(env *Env, path string, data []byte) error {
 // leaves nothing named behind; elsewhere, or where the filesystem has no
 // O_TMPFILE, to a named temp file in the same directory, renamed over the
 // target. On failure, or SIGINT, SIGTERM, SIGHUP or SIGQUIT while
-// writing, no temp file is left and an existing file stays as it was.
+// writing, no temp file is left and an existing file stays as it was;
+// akv then dies by that signal (by SIGTERM for SIGQUIT).
 func writeFileAtomic(path string, data []byte) error {
 	return writeFileAtomicWith(path, data, atomicOptions{})
 }
@@ -161,17 +162,18 @@ func (w *atomicWrite) catchSignals() (stop func()) {
 	}
 }
 
-// dieBy ends akv as signal s would. SIGQUIT would make the Go runtime dump
-// every goroutine (and the kernel write a core file with the secrets in
-// memory), so for it akv exits 128+3 instead, as a shell reports it.
+// dieBy ends akv as signal s would, except SIGQUIT, which ends it as
+// SIGTERM does: Go would answer it with a dump of every goroutine (and
+// the kernel with a core file of a process holding secrets).
 func dieBy(s os.Signal) {
-	n, _ := s.(syscall.Signal)
-	if n != syscall.SIGQUIT {
-		signal.Reset(s)
-		if p, err := os.FindProcess(os.Getpid()); err == nil {
-			p.Signal(s)
-		}
-		time.Sleep(time.Second) // the signal is on its way; where it cannot be sent, exit
+	if s == syscall.SIGQUIT {
+		s = syscall.SIGTERM
 	}
+	signal.Reset(s)
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Signal(s)
+	}
+	time.Sleep(time.Second) // the signal is on its way; where it cannot be sent, exit
+	n, _ := s.(syscall.Signal)
 	os.Exit(128 + int(n))
 }

@@ -88,6 +88,9 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 		streams = append(streams, s)
 	}
 
+	// SIGQUIT is the command's to handle: drop akv's own SIGQUIT-as-
+	// SIGTERM (quitLikeTerm) and forward it like the rest.
+	signal.Reset(syscall.SIGQUIT)
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
