@@ -23,8 +23,10 @@ func runCommand(env *Env) *cli.Command {
 		Usage: "run a command with secrets only in its environment",
 		UsageText: `akv run [--env-file F]... [--set NAME=REF]... [--mask] [--no-inherit] [--] CMD [ARGS...]
 
-Every environment variable whose value is a reference (akv://…, a Key Vault
-secret URL, @Microsoft.KeyVault(...)) is replaced by the secret's value,
+Every environment variable whose value is a reference (akv://…,
+@Microsoft.KeyVault(...), or a secret URL on a Key Vault host of the
+selected cloud or a vault in AKV_VAULT_ENDPOINTS; other URLs are left as
+they are) is replaced by the secret's value,
 all fetched in one parallel batch; if any fails, CMD never starts. Then akv
 becomes CMD (exec), so signals, job control, the terminal and the exit
 status are CMD's own. With --mask, CMD runs as a child whose output is
