@@ -11,8 +11,8 @@ import (
 )
 
 // run builds the app, runs it and returns the exit code. A panic ends as
-// exit 1 "internal error" (lastResort), never as a stack dump; so does
-// SIGQUIT, which ends akv as SIGTERM would (quitLikeTerm).
+// exit 1 "internal error" (lastResort), never as a stack dump, and
+// SIGQUIT ends akv as SIGTERM would (quitLikeTerm), never with a dump.
 func run(ctx context.Context, env *Env, args []string) (code int) {
 	defer lastResort(env.Stderr, &code)
 	defer quitLikeTerm()()
