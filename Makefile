@@ -47,8 +47,9 @@ fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $$t"; $(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME); done
 
-# Whole-process timings against the floor and the Azure CLI (bench/results.md).
-# BENCHFLAGS: -latency 20ms -runs 5 -concurrency 16 -no-az
+# Whole-process timings against the floor, a plain azsecrets program and the
+# Azure CLI, a fleet sharing one throttled vault (bench/results.md).
+# BENCHFLAGS: -latencies 5ms,20ms,80ms -runs 5 -fleet 50,100 (or "") -big 10000 -no-az
 bench: build
 	$(GO) run ./bench $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./templates ./vault ./vault/emulator ./credential

@@ -67,7 +67,7 @@ type Options struct {
 	Endpoints   Endpoints
 	Concurrency int                  // parallel requests; zero means 16
 	Log         func(string, ...any) // diagnostics, never values
-	MaxRetries  int                  // per request on 429/5xx; zero means 4
+	MaxRetries  int                  // per request on 5xx and network errors; zero means 4 (429s retry while --timeout allows)
 	// TokenScope, when set, is asked for as soon as a vault is first used,
 	// while its challenge is in flight, so the token is ready when the
 	// challenge returns. Only the cloud's vault scope
@@ -141,7 +141,7 @@ func New(o Options) (*Client, error) {
 		o.Concurrency = 16
 	}
 	if o.MaxRetries == 0 {
-		o.MaxRetries = 4
+		o.MaxRetries = defaultMaxRetries
 	}
 	if o.HTTPClient == nil {
 		c, err := NewHTTPClient("", o.Concurrency)
@@ -160,20 +160,24 @@ func New(o Options) (*Client, error) {
 }
 
 // vaultClient is one vault's azsecrets client plus the gate that holds
-// every request but the first until the first has answered the challenge:
-// azsecrets sends each request unauthenticated until it has seen one, so
-// a cold fan-out would cost one challenge and token lookup per request.
+// every request but the first until the first has its token and its
+// connection: a cold fan-out would otherwise ask the identity endpoint and
+// dial the vault once per request.
 type vaultClient struct {
 	label  string
 	origin string // scheme://host:port, the only one its requests go to
 	sc     *azsecrets.Client
 
 	once     sync.Once
-	ready    chan struct{} // closed once a token was handed out or the first request ended
+	ready    chan struct{} // closed once the first request has its connection, or has ended
 	doneOnce sync.Once
 	authErr  error // set before ready closes when the first request failed to authenticate
 
 	tokenTenant atomic.Value // string: tid of the token sent, for hints
+
+	// preauth: the first request carries the token (preauth.go), and the
+	// gate opens once it has a connection (preconnect.go).
+	preauth bool
 }
 
 func (v *vaultClient) markReady(authErr error) {
@@ -183,10 +187,10 @@ func (v *vaultClient) markReady(authErr error) {
 	})
 }
 
-// gatedCredential tells the vault's gate when the challenge has been
-// answered: the bearer policy asks for a token only after it parsed it.
-// It asks only for the cloud's Key Vault scope, and makes sure a failed
-// token request blames the identity endpoint (see tokenOutcome).
+// gatedCredential is the credential of one vault's requests, the first
+// one's (preauth.go) and a challenge's alike. It asks only for the cloud's
+// Key Vault scope, makes sure a failed token request blames the identity
+// endpoint (see tokenOutcome), and notes the token's tenant for hints.
 type gatedCredential struct {
 	inner azcore.TokenCredential
 	v     *vaultClient
@@ -213,7 +217,6 @@ func (g gatedCredential) GetToken(ctx context.Context, o policy.TokenRequestOpti
 			g.v.tokenTenant.Store(c.Tenant)
 		}
 	}
-	g.v.markReady(nil)
 	return tok, nil
 }
 
@@ -293,25 +296,36 @@ func (c *Client) vault(ctx context.Context, r Ref) (*vaultClient, error) {
 	u, _ := url.Parse(base)
 	v.origin = origin(u)
 	scope := eps.Audience() + "/.default"
+	// Every vault akv talks to is trusted (trust.go), so its first request
+	// carries the token (preauth.go); the connection it needs is dialed
+	// meanwhile (preconnect.go).
+	if pc, ok := c.opts.HTTPClient.Transport.(preconnecter); ok {
+		pc.preconnect(base)
+	}
+	cred := gatedCredential{inner: c.opts.Credential, v: v, c: c, scope: scope}
+	throttle := newThrottle(v.label, c.opts.Concurrency, realClock(), nil)
+	throttle.log = c.opts.Log
 	opts := &azsecrets.ClientOptions{
 		ClientOptions: azcore.ClientOptions{
 			Transport: &vaultTransport{hc: c.opts.HTTPClient, origin: v.origin, label: v.label, eps: eps},
-			Retry: policy.RetryOptions{MaxRetries: int32(c.opts.MaxRetries), RetryDelay: 500 * time.Millisecond,
-				MaxRetryDelay: 8 * time.Second},
-			Telemetry: policy.TelemetryOptions{ApplicationID: "akv"},
+			// The vault's throttle retries (throttle.go), not azcore.
+			Retry:            policy.RetryOptions{MaxRetries: -1},
+			PerCallPolicies:  []policy.Policy{&retryPolicy{t: throttle, maxRetries: c.opts.MaxRetries}},
+			PerRetryPolicies: []policy.Policy{preauthPolicy{cred: cred, scope: scope}},
+			Telemetry:        policy.TelemetryOptions{ApplicationID: "akv"},
 		},
 		// vaultTransport verifies every challenge by a stricter rule than
 		// azsecrets's (the resource is the cloud's Key Vault audience, on
 		// every host), which also lets a mapped private host work.
 		DisableChallengeResourceVerification: true,
 	}
-	sc, err := azsecrets.NewClient(base, gatedCredential{inner: c.opts.Credential, v: v, c: c, scope: scope}, opts)
+	sc, err := azsecrets.NewClient(base, cred, opts)
 	if err != nil {
 		return nil, &Error{Kind: KindUsage, Op: "vault " + v.label, Msg: err.Error()}
 	}
 	v.sc = sc
 	c.vaults[base] = v
-	c.opts.Log("vault %s: endpoint %s", v.label, base)
+	c.opts.Log("vault %s: endpoint %s, token with the first request", v.label, base)
 	if c.opts.TokenScope == scope && c.pre == nil {
 		p := &prefetch{done: make(chan struct{})}
 		c.pre = p

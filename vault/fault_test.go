@@ -112,3 +112,41 @@ func TestFaultsRecoverOrFailCleanly(t *testing.T) {
 		})
 	}
 }
+
+// Issue 14: a throttled vault is retried for as long as the timeout
+// allows, not a fixed four times (azcore's count, which this storm of
+// seven 429s outlasts).
+func TestThrottleStormOutlastsFixedRetryCount(t *testing.T) {
+	c, n := faultyVault(t, 7, func(w http.ResponseWriter) {
+		w.Header().Set("retry-after-ms", "20")
+		w.WriteHeader(429)
+	})
+	r, _ := Parse("akv://demo/x", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got, err := c.Get(ctx, []Ref{r})
+	if err != nil || got[0].Value != "value-of-x" {
+		t.Fatalf("Get = %q, %v; want the value after 7 throttled tries", got[0].Value, err)
+	}
+	if tries := n.Load(); tries != 8 {
+		t.Errorf("%d tries, want 8", tries)
+	}
+}
+
+// A Retry-After past --timeout fails at once, naming the vault, instead
+// of waiting out the timeout.
+func TestRetryAfterPastTheTimeoutFailsNamingTheVault(t *testing.T) {
+	c, _ := faultyVault(t, 1000, func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", "86400")
+		w.WriteHeader(429)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := c.Get(ctx, refs(t, "x", "y", "z"))
+	if KindOf(err) != KindNetwork || !strings.Contains(err.Error(), "vault demo is throttling") {
+		t.Fatalf("err = %v (kind %q), want the vault named as throttling", err, KindOf(err))
+	}
+	if ctx.Err() != nil {
+		t.Error("the timeout ran out: akv waited for a Retry-After past it")
+	}
+}

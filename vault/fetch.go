@@ -144,9 +144,18 @@ type fetcher struct {
 	wg   sync.WaitGroup
 }
 
+// n is how many secrets there are, or -1 when a listing is still finding
+// them. The queue holds them all when n is known; a listing's page loop
+// may wait for the workers once 256 are queued, when they are busy anyway.
+// (A 4096-deep queue cost a 256 KB allocation per batch, a tenth of the
+// CPU of a one-secret get.)
 func (c *Client) newFetcher(ctx context.Context, n int, done func(Ref, Secret)) *fetcher {
-	f := &fetcher{c: c, refs: make(chan Ref, 4096)}
-	for range max(1, min(n, c.opts.Concurrency)) {
+	queue, workers := n, min(n, c.opts.Concurrency)
+	if n < 0 {
+		queue, workers = 256, c.opts.Concurrency
+	}
+	f := &fetcher{c: c, refs: make(chan Ref, queue)}
+	for range max(1, workers) {
 		f.wg.Go(func() {
 			for r := range f.refs {
 				s := c.getOne(ctx, r)
@@ -196,7 +205,7 @@ func (c *Client) getOne(ctx context.Context, r Ref) (s Secret) {
 	}
 	start := time.Now()
 	var resp azsecrets.GetSecretResponse
-	err = v.call(ctx, op, func(ctx context.Context) error {
+	err = v.call(v.firstRequest(ctx, first), op, func(ctx context.Context) error {
 		defer c.release()
 		var err error
 		resp, err = v.sc.GetSecret(ctx, r.Name, r.Version, nil)
@@ -350,7 +359,7 @@ func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) 
 		// Pages take no concurrency slot: they are one at a time per
 		// vault, and waiting behind the gets they feed would stall them.
 		var resp azsecrets.ListSecretPropertiesResponse
-		err := v.call(ctx, op, func(ctx context.Context) error {
+		err := v.call(v.firstRequest(withoutSlot(ctx), first && n == 0), op, func(ctx context.Context) error {
 			var err error
 			resp, err = pager.NextPage(ctx)
 			return err
@@ -438,7 +447,7 @@ func (c *Client) GetMatching(ctx context.Context, vault Ref, f Filter) (Selected
 		sel   Selected
 		index = map[Ref]int{}
 	)
-	fe := c.newFetcher(ctx, c.opts.Concurrency, func(r Ref, s Secret) {
+	fe := c.newFetcher(ctx, -1, func(r Ref, s Secret) {
 		mu.Lock()
 		sel.Secrets[index[r]] = s
 		mu.Unlock()

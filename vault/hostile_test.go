@@ -129,13 +129,14 @@ func wantVaultError(t *testing.T, s *hostile.Server, err error, fragments ...str
 	}
 }
 
-func sawToken(s *hostile.Server) bool {
+func tokensSent(s *hostile.Server) int {
+	n := 0
 	for _, l := range s.Log() {
 		if strings.Contains(l, "WITH A TOKEN") {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func TestHonestHostileVault(t *testing.T) {
@@ -189,7 +190,10 @@ func TestTLSMatrix(t *testing.T) {
 			if n, max := s.Connections(), map[bool]int{true: 2, false: 1}[tt.cert == hostile.CertUnknownCA]; n > max {
 				t.Errorf("%d connections: a refused certificate was tried again", n)
 			}
-			if len(s.Log()) != 0 || len(h.cred.scopes()) > 1 {
+			// Two asks at most, the prefetch and the first request's own
+			// (issue 14: the token goes with it), which the credential's
+			// cache makes one identity request; none after the refusal.
+			if len(s.Log()) != 0 || len(h.cred.scopes()) > 2 {
 				t.Errorf("requests %v, token requests %v after a refused handshake", s.Log(), h.cred.scopes())
 			}
 		})
@@ -256,8 +260,11 @@ func TestNoTokenForAForeignAudience(t *testing.T) {
 					t.Errorf("a token was asked for %q", sc)
 				}
 			}
-			if sawToken(s) {
-				t.Error("the vault received a token")
+			// The mapped host gets the Key Vault token with each first
+			// request (issue 14: the user mapped it), and nothing after
+			// its challenge was refused.
+			if n := tokensSent(s); n > 2 {
+				t.Errorf("the vault received %d tokens for 2 secrets", n)
 			}
 		})
 	}

@@ -33,7 +33,7 @@ func newHTTPClient(caFile string, concurrency int, dial func(ctx context.Context
 		t.DialContext = dial
 	}
 	if caFile == "" {
-		return &http.Client{Transport: t, CheckRedirect: noRedirect}, nil
+		return &http.Client{Transport: withPreconnect(t), CheckRedirect: noRedirect}, nil
 	}
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
@@ -43,8 +43,8 @@ func newHTTPClient(caFile string, concurrency int, dial func(ctx context.Context
 	if !extra.AppendCertsFromPEM(pem) {
 		return nil, usageErr(fmt.Sprintf("AKV_CA_FILE %s holds no PEM certificate", caFile), "")
 	}
-	rt := &extraRoots{first: t}
 	t.TLSClientConfig.RootCAs = extra
+	rt := &extraRoots{first: t, pre: withPreconnect(t)}
 	rt.all = sync.OnceValue(func() *http.Transport {
 		all, err := x509.SystemCertPool()
 		if err != nil {
@@ -52,6 +52,7 @@ func newHTTPClient(caFile string, concurrency int, dial func(ctx context.Context
 		}
 		all.AppendCertsFromPEM(pem)
 		full := t.Clone()
+		full.DialTLSContext = nil // the dialer ahead (preconnect.go) has the file's roots only
 		full.TLSClientConfig.RootCAs = all
 		return full
 	})
@@ -72,6 +73,7 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // later request then uses; its verdict is final.
 type extraRoots struct {
 	first  *http.Transport        // RootCAs: the file's CAs
+	pre    *preconnectTransport   // first's dialer ahead
 	all    func() *http.Transport // RootCAs: system roots and the file's
 	useAll atomic.Bool            // a server needed the system roots
 }
@@ -97,6 +99,14 @@ func (e *extraRoots) RoundTrip(req *http.Request) (*http.Response, error) {
 		e.useAll.Store(true)
 	}
 	return e.all().RoundTrip(req)
+}
+
+// preconnect dials ahead through the first transport, while it is the one
+// in use.
+func (e *extraRoots) preconnect(base string) {
+	if !e.useAll.Load() {
+		e.pre.preconnect(base)
+	}
 }
 
 // CloseIdleConnections closes both transports' idle connections.

@@ -73,6 +73,7 @@ func TestScripts(t *testing.T) {
 			"tlspair":    cmdTLSPair,
 			"certseeds":  cmdCertSeeds,
 			"hostile":    cmdHostile,
+			"emuretry":   cmdEmuRetry,
 		},
 	})
 }

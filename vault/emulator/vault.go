@@ -59,6 +59,15 @@ type Stats struct {
 	Throttled     int64 `json:"throttled"`
 	Requests      int64 `json:"requests"`
 	MaxInFlight   int64 `json:"maxInFlight"`
+	// Preauthorized counts requests that carried a good token on a
+	// connection never challenged: clients that skipped the challenge.
+	Preauthorized int64 `json:"preauthorized"`
+	// Retries counts requests repeating a throttled one (same connection
+	// and request line); EarliestRetryUs is the least time between that
+	// 429's Retry-After running out and its retry arriving, in µs
+	// (negative: too early), null before any retry.
+	Retries         int64  `json:"retries"`
+	EarliestRetryUs *int64 `json:"earliestRetryUs"`
 }
 
 type counters struct {
@@ -75,6 +84,7 @@ type vaultServer struct {
 	mux     *http.ServeMux
 
 	goodTokens sync.Map // audience + " " + token → expiry, for tokens already verified
+	clients    clients
 
 	throttleMu    sync.Mutex
 	throttleStart time.Time
@@ -162,6 +172,7 @@ func (v *vaultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.c.requests.Add(1)
+	v.clients.arrived(r, v.emu.now())
 	n := v.c.inFlight.Add(1)
 	defer v.c.inFlight.Add(-1)
 	for {
@@ -179,6 +190,7 @@ func (v *vaultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if v.throttled() {
 		v.c.throttled.Add(1)
+		v.clients.throttled(r, v.emu.now(), time.Second)
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, "Throttled", "", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached")
 		return
@@ -259,6 +271,7 @@ func (v *vaultServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 	challenge := fmt.Sprintf(`Bearer authorization="%s/%s", resource="%s"`, c.login, v.tenant, c.resource)
 	if auth == "" {
 		v.c.challenges.Add(1)
+		v.clients.challenge(r)
 		w.Header().Set("WWW-Authenticate", challenge)
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", "AKV10000: Request is missing a Bearer or PoP token.")
 		return false
@@ -270,10 +283,12 @@ func (v *vaultServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if err := v.verified(tok, c.resource); err != nil {
+		v.clients.challenge(r)
 		w.Header().Set("WWW-Authenticate", challenge)
 		writeError(w, http.StatusUnauthorized, "Unauthorized", "", err.Error())
 		return false
 	}
+	v.clients.authorized(r)
 	return true
 }
 
@@ -301,7 +316,7 @@ func base(r *http.Request) string {
 }
 
 func (v *vaultServer) stats() Stats {
-	return Stats{
+	s := Stats{
 		TokenRequests: v.emu.tokenRequests.Load(),
 		Challenges:    v.c.challenges.Load(),
 		Gets:          v.c.gets.Load(),
@@ -311,4 +326,6 @@ func (v *vaultServer) stats() Stats {
 		Requests:      v.c.requests.Load(),
 		MaxInFlight:   v.c.maxInFlight.Load(),
 	}
+	v.clients.fill(&s)
+	return s
 }

@@ -268,7 +268,11 @@ func (s *Server) serveVault(w http.ResponseWriter, r *http.Request) {
 	line := describe("vault", r)
 	s.record(line)
 	auth := r.Header.Get("Authorization")
-	if auth == "" {
+	// A challenge mode answers with its challenge whether or not the
+	// request carries a token: akv sends the Key Vault token with a mapped
+	// vault's first request (issue 14), and the attack is the challenge
+	// that answers it.
+	if auth == "" || (s.spec.challenge != "" && s.spec.vault == nil) {
 		challenge := s.spec.challenge
 		if challenge == "" {
 			challenge = fmt.Sprintf(`Bearer authorization="https://login.microsoftonline.com/%s", resource="%s"`, s.Tenant, s.Audience)

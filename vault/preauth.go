@@ -1,0 +1,50 @@
+package vault
+
+import (
+	"net/http"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// Pre-authorization (issue 14): azsecrets sends a vault's first request
+// without a token to learn, from the 401 challenge, which audience and
+// tenant to ask for. For a host that can only be Key Vault the answer is
+// known, so the first request carries the token at once and a `get` of
+// one secret is one round trip. Those hosts are exactly the ones
+// Endpoints.Trusted accepts (under the cloud's Key Vault DNS suffix, or
+// mapped in AKV_VAULT_ENDPOINTS), and akv sends nothing to any other
+// (trust.go): a Key Vault token never goes to a host outside Key Vault's
+// domains that the user did not map.
+
+// preauthPolicy puts a token for the cloud's Key Vault audience on a
+// request the challenge policy left without one, because it has not
+// seen a challenge. It sits after azsecrets' challenge policy, so when
+// the vault answers 401 with a challenge (a vault in another tenant) that
+// policy takes over as before. Only GET and HEAD are pre-authorized: for
+// a request with a body, the challenge policy has already set the body
+// aside to elicit a challenge.
+type preauthPolicy struct {
+	cred  azcore.TokenCredential
+	scope string
+}
+
+func (p preauthPolicy) Do(req *policy.Request) (*http.Response, error) {
+	raw := req.Raw()
+	if raw.Header.Get("Authorization") == "" && raw.URL.Scheme == "https" &&
+		(raw.Method == http.MethodGet || raw.Method == http.MethodHead) {
+		tok, err := p.cred.GetToken(raw.Context(), policy.TokenRequestOptions{Scopes: []string{p.scope}, EnableCAE: true})
+		if err != nil {
+			return nil, nonRetriable{err}
+		}
+		raw.Header.Set("Authorization", "Bearer "+tok.Token)
+	}
+	return req.Next()
+}
+
+// nonRetriable marks a credential failure final for the retry policy,
+// as azcore's bearer policy does: the credential retried on its own.
+type nonRetriable struct{ error }
+
+func (e nonRetriable) Unwrap() error { return e.error }
+func (nonRetriable) NonRetriable()   {}
