@@ -174,10 +174,6 @@ type vaultClient struct {
 	authErr  error // set before ready closes when the first request failed to authenticate
 
 	tokenTenant atomic.Value // string: tid of the token sent, for hints
-
-	// preauth: the first request carries the token (preauth.go), and the
-	// gate opens once it has a connection (preconnect.go).
-	preauth bool
 }
 
 func (v *vaultClient) markReady(authErr error) {
