@@ -324,3 +324,30 @@ func TestWorkloadTokenFileErrorInert(t *testing.T) {
 		t.Fatalf("%q", err)
 	}
 }
+
+// A CI job that set a client secret (or a token file) but forgot an id
+// gets told which, not "not in Azure Cloud Shell" with advice about az.
+func TestAutoNamesHalfConfiguredMode(t *testing.T) {
+	noAz := func(string) (string, error) { return "", os.ErrNotExist }
+	tests := []struct {
+		env       map[string]string
+		clientID  string
+		want, not string
+	}{
+		{map[string]string{"AZURE_CLIENT_SECRET": "s"}, clientID, "AZURE_CLIENT_SECRET is set without AZURE_TENANT_ID: set AZURE_TENANT_ID too (--auth serviceprincipal)", "label the pod"},
+		{map[string]string{"AZURE_CLIENT_CERTIFICATE_PATH": "/c.pem", "AZURE_TENANT_ID": tenantID}, "", "AZURE_CLIENT_CERTIFICATE_PATH is set without AZURE_CLIENT_ID", ""},
+		{map[string]string{"AZURE_FEDERATED_TOKEN_FILE": "/t", "AZURE_CLIENT_ID": clientID}, clientID, "AZURE_FEDERATED_TOKEN_FILE is set without AZURE_TENANT_ID: set AZURE_TENANT_ID too (--auth workload)", ""},
+		{map[string]string{"AZURESUBSCRIPTION_CLIENT_ID": clientID, "AZURESUBSCRIPTION_TENANT_ID": tenantID}, "", "--auth azurepipelines", ""},
+	}
+	for _, tt := range tests {
+		logs := &capture{}
+		_, err := Select(SelectOptions{Getenv: func(k string) string { return tt.env[k] }, ClientID: tt.clientID, LookPath: noAz,
+			DMIDir: t.TempDir(), Log: logs.logf})
+		if err == nil || !strings.Contains(hintOf(err), tt.want) || !strings.Contains(logs.String(), tt.want) {
+			t.Errorf("%v: %v (hint %q, log %q)", tt.env, err, hintOf(err), logs)
+		}
+		if tt.not != "" && strings.Contains(hintOf(err), tt.not) {
+			t.Errorf("%v: hint %q", tt.env, hintOf(err))
+		}
+	}
+}
