@@ -371,6 +371,13 @@ func (c *entraClient) once(req *http.Request, auth clientAuth) (azcore.AccessTok
 	if err != nil {
 		return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth, Msg: c.name + ": Entra ID's answer", Err: err}
 	}
+	if !exp.After(c.now()) {
+		// Also an expires_in too large for a time.Duration, which wraps
+		// into the past: either way every request would exchange again.
+		return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth,
+			Msg:  fmt.Sprintf("%s: Entra ID's token has expired already (expires_in %q, expires_on %q)", c.name, inert(string(r.ExpiresIn)), inert(string(r.ExpiresOn))),
+			Hint: "check the machine's clock, and AZURE_AUTHORITY_HOST"}
+	}
 	return azcore.AccessToken{Token: r.AccessToken, ExpiresOn: exp}, 0, nil
 }
 
