@@ -77,7 +77,7 @@ func (a *AzurePipelines) fetch(ctx context.Context, resource string) (azcore.Acc
 }
 
 func (a *AzurePipelines) oidcToken(ctx context.Context) (string, error) {
-	return a.ent.platformToken(ctx, "Azure Pipelines", func(ctx context.Context) (*http.Request, error) {
+	return a.ent.platformToken(ctx, "Azure Pipelines", a.accessToken, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.requestURL, nil)
 		if err != nil {
 			return nil, err
@@ -90,7 +90,7 @@ func (a *AzurePipelines) oidcToken(ctx context.Context) (string, error) {
 			return &Error{Credential: a.ent.name, Kind: KindAuth, Msg: "AzurePipelines: " + msg, Hint: hint}
 		}
 		if status != http.StatusOK {
-			msg := fmt.Sprintf("the OIDC endpoint answered HTTP %d: %s", status, snippet(body))
+			msg := fmt.Sprintf("the OIDC endpoint answered HTTP %d: %s", status, inertSnippet(body))
 			// Azure DevOps asks for these two when debugging an OIDC failure.
 			for _, k := range []string{"x-msedge-ref", "x-vss-e2eid"} {
 				if v := h.Get(k); v != "" {

@@ -15,7 +15,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -41,6 +40,10 @@ type ClientCertificate struct {
 
 var _ azcore.TokenCredential = (*ClientCertificate)(nil)
 
+// maxCertificateFile bounds what is read of AZURE_CLIENT_CERTIFICATE_PATH;
+// a key with a long chain is a few KiB.
+const maxCertificateFile = 1 << 20
+
 // assertionLifetime is how long a certificate assertion is valid; Entra ID
 // takes at most 10 minutes.
 const assertionLifetime = 10 * time.Minute
@@ -54,7 +57,9 @@ func NewClientCertificate(path, password string, sendChain bool, opts *EntraOpti
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(path)
+	// Bounded, and no hang at a FIFO nobody writes (there is no deadline
+	// yet: nothing has been sent).
+	data, err := readSmallFile(context.Background(), path, maxCertificateFile)
 	if err != nil {
 		return nil, certError("cannot read AZURE_CLIENT_CERTIFICATE_PATH", "", err)
 	}

@@ -2,6 +2,7 @@ package credential
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -91,10 +92,11 @@ type entraClient struct {
 	hints map[int]string
 }
 
-// tenantChars are the characters of a tenant id or domain: it goes into
-// the URL path, so nothing else passes.
+// validTenant admits the characters of a tenant id or domain: it goes
+// into the URL path, so nothing else passes, and no empty label (".",
+// ".." and "a..b" would be dot segments that climb out of the path).
 func validTenant(t string) bool {
-	if t == "" || len(t) > 256 {
+	if t == "" || len(t) > 256 || strings.HasPrefix(t, ".") || strings.HasSuffix(t, ".") || strings.Contains(t, "..") {
 		return false
 	}
 	for _, r := range t {
@@ -130,8 +132,8 @@ func newEntraClient(name string, o EntraOptions) (*entraClient, error) {
 	}
 	rp := defaultRetryPolicy()
 	if o.RetryDelay > 0 {
-		rp.BaseDelay = o.RetryDelay
 		rp.MaxDelay = max(rp.MaxDelay/rp.BaseDelay, 1) * o.RetryDelay
+		rp.BaseDelay = o.RetryDelay
 	}
 	if o.MaxAttempts > 0 {
 		rp.MaxAttempts = o.MaxAttempts
@@ -174,15 +176,67 @@ func (a clientAuth) form() url.Values {
 }
 
 // redact removes the secret and the assertion from s, whatever a server
-// chose to echo.
+// chose to echo, in each spelling it may echo them: raw, as sent in the
+// form body (query-escaped, any hex case), or escaped inside a JSON string.
 func (a clientAuth) redact(s string) string {
 	for _, v := range []string{a.secret, a.assertion} {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, "[redacted]")
+		if len(v) < 4 {
+			continue
+		}
+		for _, form := range spellings(v) {
+			s = replaceFold(s, form, "[redacted]")
 		}
 	}
 	return s
 }
+
+// spellings are the forms of v a server may echo.
+func spellings(v string) []string {
+	quoted, _ := json.Marshal(v) // escapes <, >, & as \u003c… too
+	var plain strings.Builder
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return []string{v, url.QueryEscape(v), url.PathEscape(v),
+		strings.Trim(string(quoted), `"`), strings.Trim(strings.TrimSpace(plain.String()), `"`)}
+}
+
+// replaceFold replaces old in s; an escaped spelling (one with %XX) is
+// matched whatever the case of its hex digits.
+func replaceFold(s, old, repl string) string {
+	if !strings.Contains(old, "%") {
+		return strings.ReplaceAll(s, old, repl)
+	}
+	var b strings.Builder
+	for {
+		i := indexFold(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s = s[i+len(old):]
+	}
+}
+
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// excerpt is a body fit for an error: credentials redacted, anything
+// token-shaped removed, shortened, and inert on a terminal (snippet
+// blanks C0 controls; inert escapes C1 controls and bidi overrides).
+func (a clientAuth) excerpt(body []byte) string {
+	return inertSnippet([]byte(a.redact(string(body))))
+}
+
+func inertSnippet(body []byte) string { return inert(snippet(body)) }
 
 type entraResponse struct {
 	AccessToken   string     `json:"access_token"`
@@ -229,6 +283,9 @@ func (c *entraClient) exchange(ctx context.Context, resource string, auth client
 		if ctx.Err() != nil || attempt >= c.retry.MaxAttempts {
 			break
 		}
+		if pastDeadline(ctx, retryAfter) {
+			return azcore.AccessToken{}, c.throttled(fmt.Sprintf("Entra ID at %s", c.tokenURL), retryAfter, err)
+		}
 		d := c.retry.delay(attempt, retryAfter)
 		c.logf("%s: attempt %d failed (%v); retrying in %s", c.name, attempt, err, d.Round(time.Millisecond))
 		if sleep(ctx, d) != nil {
@@ -243,11 +300,41 @@ func (c *entraClient) exchange(ctx context.Context, resource string, auth client
 		Hint: "check the network path to the authority host (HTTPS_PROXY applies), or raise --timeout", Err: lastErr}
 }
 
+// pastDeadline reports a Retry-After that ends after ctx does: sleeping
+// until the deadline would only postpone the same failure.
+func pastDeadline(ctx context.Context, retryAfter time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && retryAfter > 0 && retryAfter > time.Until(dl)
+}
+
+// throttled is the final error for a Retry-After past the deadline.
+func (c *entraClient) throttled(what string, retryAfter time.Duration, err error) error {
+	return &Error{Credential: c.name, Kind: KindAuth,
+		Msg: fmt.Sprintf("%s: %s asks to wait %s before the next request (Retry-After), longer than the time left",
+			c.name, what, retryAfter.Round(time.Second)),
+		Hint: "it is throttling this client: try again later, or raise --timeout", Err: err}
+}
+
+// certificateError is a final failure: a certificate akv cannot verify
+// stays unverifiable however often it is asked for.
+func (c *entraClient) certificateError(host string, err error) error {
+	var ce *tls.CertificateVerificationError
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	return &Error{Credential: c.name, Kind: KindAuth,
+		Msg:  fmt.Sprintf("%s: cannot verify the certificate of %s", c.name, host),
+		Hint: "its certificate must chain to the system roots or to a CA in AKV_CA_FILE", Err: describeNetErr(err)}
+}
+
 // once sends one request. A transient failure is a plain error (with the
 // server's Retry-After); a final answer is an *Error.
 func (c *entraClient) once(req *http.Request, auth clientAuth) (azcore.AccessToken, time.Duration, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		if final := c.certificateError(req.URL.Host, err); final != nil {
+			return azcore.AccessToken{}, 0, final
+		}
 		return azcore.AccessToken{}, 0, describeNetErr(err)
 	}
 	defer resp.Body.Close()
@@ -257,27 +344,53 @@ func (c *entraClient) once(req *http.Request, auth clientAuth) (azcore.AccessTok
 	}
 	if retryableStatus(resp.StatusCode) {
 		return azcore.AccessToken{}, parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
-			fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet([]byte(auth.redact(string(body)))))
+			fmt.Errorf("HTTP %d: %s", resp.StatusCode, auth.excerpt(body))
 	}
 	var r entraResponse
 	jsonErr := json.Unmarshal(body, &r)
+	// Every text field may be an echo of what was sent.
+	r.Error, r.Description, r.TraceID, r.CorrelationID = auth.redact(r.Error), auth.redact(r.Description), auth.redact(r.TraceID), auth.redact(r.CorrelationID)
 	if resp.StatusCode != http.StatusOK {
 		if jsonErr != nil || (r.Error == "" && len(r.Codes) == 0) {
 			return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth,
-				Msg:  fmt.Sprintf("%s: Entra ID answered HTTP %d: %s", c.name, resp.StatusCode, snippet([]byte(auth.redact(string(body))))),
+				Msg:  fmt.Sprintf("%s: Entra ID answered HTTP %d: %s", c.name, resp.StatusCode, auth.excerpt(body)),
 				Hint: "check AZURE_AUTHORITY_HOST and --cloud"}
 		}
 		return azcore.AccessToken{}, 0, c.refusal(resp.StatusCode, r, auth)
 	}
 	if jsonErr != nil || r.AccessToken == "" {
 		return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth,
-			Msg: fmt.Sprintf("%s: Entra ID's answer holds no token: %s", c.name, snippet([]byte(auth.redact(string(body)))))}
+			Msg: fmt.Sprintf("%s: Entra ID's answer holds no token: %s", c.name, auth.excerpt(body))}
+	}
+	if !bearerToken(r.AccessToken) {
+		return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth,
+			Msg:  c.name + ": Entra ID's access token holds spaces or control characters; it is not a bearer token",
+			Hint: "check AZURE_AUTHORITY_HOST: it should be Entra ID"}
 	}
 	exp, err := ParseExpiry(string(r.ExpiresOn), string(r.ExpiresIn), c.now())
 	if err != nil {
 		return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth, Msg: c.name + ": Entra ID's answer", Err: err}
 	}
+	if !exp.After(c.now()) {
+		// Also an expires_in too large for a time.Duration, which wraps
+		// into the past: either way every request would exchange again.
+		return azcore.AccessToken{}, 0, &Error{Credential: c.name, Kind: KindAuth,
+			Msg:  fmt.Sprintf("%s: Entra ID's token has expired already (expires_in %q, expires_on %q)", c.name, inert(string(r.ExpiresIn)), inert(string(r.ExpiresOn))),
+			Hint: "check the machine's clock, and AZURE_AUTHORITY_HOST"}
+	}
 	return azcore.AccessToken{Token: r.AccessToken, ExpiresOn: exp}, 0, nil
+}
+
+// bearerToken admits the characters of a bearer token (RFC 6750's
+// b64token is a subset): printable ASCII without spaces, so the token
+// cannot break a header or drive the terminal akv token prints it on.
+func bearerToken(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // refusal marks Entra ID's final "no": the identity is configured, and
@@ -315,7 +428,7 @@ func (c *entraClient) refusal(status int, r entraResponse, auth clientAuth) erro
 	} else if m := aadstsCode().FindStringSubmatch(r.Description); m != nil {
 		code, _ = strconv.Atoi(m[1])
 	}
-	desc := jwtLike().ReplaceAllString(auth.redact(r.Description), "[redacted]")
+	desc := jwtLike().ReplaceAllString(r.Description, "[redacted]")
 	if i := strings.Index(desc, " Trace ID:"); i >= 0 {
 		desc = desc[:i]
 	}
@@ -434,10 +547,12 @@ func inert(s string) string {
 }
 
 // platformToken fetches a platform's OIDC token (GitHub, Azure Pipelines)
-// with the same retry rules as the exchange. newReq builds one attempt;
-// read returns the token from a 200 body, or explains another status.
-func (c *entraClient) platformToken(ctx context.Context, what string, newReq func(context.Context) (*http.Request, error),
+// with the same retry rules as the exchange. newReq builds one attempt,
+// authenticated with bearer; read returns the token from a 200 body, or
+// explains another status from a body that bearer is redacted from.
+func (c *entraClient) platformToken(ctx context.Context, what, bearer string, newReq func(context.Context) (*http.Request, error),
 	read func(status int, h http.Header, body []byte) (string, error)) (string, error) {
+	auth := clientAuth{secret: bearer}
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		req, err := newReq(ctx)
@@ -445,7 +560,7 @@ func (c *entraClient) platformToken(ctx context.Context, what string, newReq fun
 			return "", &Error{Credential: c.name, Kind: KindUsage, Msg: fmt.Sprintf("%s: cannot build the %s request", c.name, what), Err: err}
 		}
 		c.logf("%s: requesting an OIDC token from %s %s (attempt %d)", c.name, what, req.URL.Redacted(), attempt)
-		tok, retryAfter, err := c.platformOnce(req, read)
+		tok, retryAfter, err := c.platformOnce(req, auth, read)
 		if err == nil {
 			return tok, nil
 		}
@@ -456,6 +571,9 @@ func (c *entraClient) platformToken(ctx context.Context, what string, newReq fun
 		lastErr = err
 		if ctx.Err() != nil || attempt >= c.retry.MaxAttempts {
 			break
+		}
+		if pastDeadline(ctx, retryAfter) {
+			return "", c.throttled(what, retryAfter, err)
 		}
 		d := c.retry.delay(attempt, retryAfter)
 		c.logf("%s: attempt %d failed (%v); retrying in %s", c.name, attempt, err, d.Round(time.Millisecond))
@@ -470,9 +588,12 @@ func (c *entraClient) platformToken(ctx context.Context, what string, newReq fun
 		Hint: "check the network path to it (HTTPS_PROXY applies), or raise --timeout", Err: lastErr}
 }
 
-func (c *entraClient) platformOnce(req *http.Request, read func(int, http.Header, []byte) (string, error)) (string, time.Duration, error) {
+func (c *entraClient) platformOnce(req *http.Request, auth clientAuth, read func(int, http.Header, []byte) (string, error)) (string, time.Duration, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		if final := c.certificateError(req.URL.Host, err); final != nil {
+			return "", 0, final
+		}
 		return "", 0, describeNetErr(err)
 	}
 	defer resp.Body.Close()
@@ -481,7 +602,10 @@ func (c *entraClient) platformOnce(req *http.Request, read func(int, http.Header
 		return "", 0, fmt.Errorf("reading the response: %w", describeNetErr(err))
 	}
 	if retryableStatus(resp.StatusCode) {
-		return "", parseRetryAfter(resp.Header.Get("Retry-After"), c.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(body))
+		return "", parseRetryAfter(resp.Header.Get("Retry-After"), c.now()), fmt.Errorf("HTTP %d: %s", resp.StatusCode, auth.excerpt(body))
+	}
+	if resp.StatusCode != http.StatusOK {
+		body = []byte(auth.redact(string(body)))
 	}
 	tok, err := read(resp.StatusCode, resp.Header, body)
 	if err != nil {

@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,10 @@ type entraMode struct {
 	name   string // Candidate name, as whoami prints it
 	needs  func(o SelectOptions) []string
 	reason string // why it applies; serviceprincipal names the secret or the certificate
-	build  func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error)
+	// own are variables only this mode reads: one of them set means the
+	// environment meant this mode, even when others it needs are missing.
+	own   []string
+	build func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error)
 }
 
 // entraModes in auto order. A platform token minted for Entra ID comes
@@ -42,6 +46,7 @@ func entraModes() []entraMode {
 				return missing(o, "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID")
 			},
 			reason: "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are set (Kubernetes workload identity)",
+			own:    []string{"AZURE_FEDERATED_TOKEN_FILE"},
 			build: func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error) {
 				return NewWorkloadIdentity(o.Getenv("AZURE_FEDERATED_TOKEN_FILE"), e)
 			}},
@@ -51,6 +56,7 @@ func entraModes() []entraMode {
 					"AZURESUBSCRIPTION_CLIENT_ID", "AZURESUBSCRIPTION_TENANT_ID")
 			},
 			reason: "SYSTEM_OIDCREQUESTURI, SYSTEM_ACCESSTOKEN and AZURESUBSCRIPTION_* are set (Azure Pipelines service connection)",
+			own:    []string{"AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "AZURESUBSCRIPTION_CLIENT_ID"},
 			build: func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error) {
 				e.ClientID, e.TenantID = o.Getenv("AZURESUBSCRIPTION_CLIENT_ID"), o.Getenv("AZURESUBSCRIPTION_TENANT_ID")
 				return NewAzurePipelines(o.Getenv("SYSTEM_OIDCREQUESTURI"), o.Getenv("SYSTEM_ACCESSTOKEN"),
@@ -65,6 +71,7 @@ func entraModes() []entraMode {
 				return m
 			},
 			reason: "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET are set (service principal)",
+			own:    []string{"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH"},
 			build: func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error) {
 				if s := o.Getenv("AZURE_CLIENT_SECRET"); s != "" {
 					return NewClientSecret(s, e)
@@ -77,6 +84,7 @@ func entraModes() []entraMode {
 				return missing(o, "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AZURE_CLIENT_ID", "AZURE_TENANT_ID")
 			},
 			reason: "ACTIONS_ID_TOKEN_REQUEST_URL, AZURE_CLIENT_ID and AZURE_TENANT_ID are set (GitHub Actions OIDC)",
+			// ACTIONS_ID_TOKEN_REQUEST_URL alone means id-token: write, not Azure.
 			build: func(o SelectOptions, e *EntraOptions) (azcore.TokenCredential, error) {
 				return NewGitHubActions(o.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), o.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), e)
 			}},
@@ -124,9 +132,29 @@ func (o SelectOptions) entraOptions() (*EntraOptions, error) {
 	return e, nil
 }
 
+// halfSet says which mode the environment half-configures, and what it
+// lacks: "" when none.
+func halfSet(o SelectOptions) string {
+	for _, m := range entraModes() {
+		miss := m.needs(o)
+		if len(miss) == 0 {
+			continue
+		}
+		for _, v := range m.own {
+			if o.Getenv(v) != "" {
+				return fmt.Sprintf("%s is set without %s: set %s too (--auth %s)", v, strings.Join(miss, ", "), strings.Join(miss, " and "), m.mode)
+			}
+		}
+	}
+	return ""
+}
+
 // entraCandidates lists, in auto order, the Entra ID credentials whose
-// variables are all set.
+// variables are all set; --verbose names a half-configured one.
 func entraCandidates(o SelectOptions) ([]Candidate, error) {
+	if h := halfSet(o); h != "" && o.Log != nil {
+		o.Log("credential: %s", h)
+	}
 	var out []Candidate
 	for _, m := range entraModes() {
 		if len(m.needs(o)) > 0 {
@@ -173,6 +201,9 @@ func selectEntra(o SelectOptions, mode string) (sel Selected, ok bool, err error
 // points at one.
 func entraHint(o SelectOptions, mode string) string {
 	env := o.Getenv
+	if h := halfSet(o); h != "" && mode == "" {
+		return h
+	}
 	github := env("GITHUB_ACTIONS") == "true" || mode == AuthGitHub
 	switch {
 	case github && env("ACTIONS_ID_TOKEN_REQUEST_URL") == "":

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -66,12 +65,17 @@ func (g *GitHubActions) fetch(ctx context.Context, resource string) (azcore.Acce
 // URL already carries ?api-version=2.0; the audience is appended as the
 // Actions toolkit does.
 func (g *GitHubActions) idToken(ctx context.Context) (string, error) {
-	sep := "?"
-	if strings.Contains(g.requestURL, "?") {
-		sep = "&"
+	u := g.requestURL
+	if parsed, err := url.Parse(u); err == nil {
+		// Into the query, even behind a #fragment (never sent).
+		if parsed.RawQuery != "" {
+			parsed.RawQuery += "&"
+		}
+		parsed.RawQuery += "audience=" + url.QueryEscape(federatedAudience)
+		parsed.Fragment, parsed.RawFragment = "", ""
+		u = parsed.String()
 	}
-	u := g.requestURL + sep + "audience=" + url.QueryEscape(federatedAudience)
-	return g.ent.platformToken(ctx, "GitHub Actions", func(ctx context.Context) (*http.Request, error) {
+	return g.ent.platformToken(ctx, "GitHub Actions", g.requestToken, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return nil, err
@@ -85,7 +89,7 @@ func (g *GitHubActions) idToken(ctx context.Context) (string, error) {
 		}
 		if status != http.StatusOK {
 			hint := "ACTIONS_ID_TOKEN_REQUEST_TOKEN is valid only inside its job; the job needs permissions: id-token: write"
-			return "", fail(fmt.Sprintf("the runner's OIDC token service answered HTTP %d: %s", status, snippet(body)), hint)
+			return "", fail(fmt.Sprintf("the runner's OIDC token service answered HTTP %d: %s", status, inertSnippet(body)), hint)
 		}
 		var r struct {
 			Value string `json:"value"`

@@ -2,10 +2,13 @@ package credential
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -59,7 +62,7 @@ func (w *WorkloadIdentity) GetToken(ctx context.Context, opts policy.TokenReques
 }
 
 func (w *WorkloadIdentity) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
-	assertion, err := readTokenFile(w.file)
+	assertion, err := readTokenFile(ctx, w.file)
 	if err != nil {
 		return azcore.AccessToken{}, &Error{Credential: w.ent.name, Kind: KindAuth,
 			Msg:  "WorkloadIdentity: cannot read AZURE_FEDERATED_TOKEN_FILE",
@@ -70,22 +73,54 @@ func (w *WorkloadIdentity) fetch(ctx context.Context, resource string) (azcore.A
 
 // readTokenFile reads a token file afresh: no caching, since the platform
 // replaces it while we run.
-func readTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
+func readTokenFile(ctx context.Context, path string) (string, error) {
+	data, err := readSmallFile(ctx, path, maxAssertion)
 	if err != nil {
 		return "", err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxAssertion+1))
-	if err != nil {
-		return "", err
-	}
-	if len(data) > maxAssertion {
-		return "", fmt.Errorf("%s is larger than %d KiB: not a token", path, maxAssertion>>10)
 	}
 	tok := strings.TrimSpace(string(data))
 	if tok == "" {
-		return "", fmt.Errorf("%s is empty", path)
+		return "", fmt.Errorf("%s is empty", inert(path))
 	}
 	return tok, nil
+}
+
+// readSmallFile reads at most limit bytes of path, without hanging on
+// what is not a regular file: a FIFO opens at once (O_NONBLOCK; with no
+// writer it reads as empty), and a writer that never writes is cut off
+// when ctx ends. A longer file is an error. Paths in errors are inert.
+func readSmallFile(ctx context.Context, path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, inertPathError(err)
+	}
+	defer f.Close()
+	dl, _ := ctx.Deadline() // zero: none
+	if errors.Is(f.SetReadDeadline(dl), os.ErrNoDeadline) {
+		// Not pollable (a regular file; a FIFO on macOS): plain blocking
+		// reads, as without O_NONBLOCK.
+		f.Fd()
+	} else {
+		stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
+		defer stop()
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, fmt.Errorf("%s: nothing to read before the deadline (a pipe nobody writes?)", inert(path))
+		}
+		return nil, inertPathError(err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d KiB", inert(path), limit>>10)
+	}
+	return data, nil
+}
+
+func inertPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s: %v", pe.Op, inert(pe.Path), pe.Err)
+	}
+	return err
 }

@@ -9,8 +9,15 @@
 # GITHUB_PATH, ACTIONS_ID_TOKEN_REQUEST_*).
 set -euo pipefail
 
+# The runner reads every line starting with "::" as a command: the
+# message's %, CR and LF are escaped as the Actions toolkit does, so an
+# input with a newline cannot start a command of its own.
 fail() {
-  echo "::error title=akv::$*"
+  local msg="$*"
+  msg=${msg//'%'/%25}
+  msg=${msg//$'\r'/%0D}
+  msg=${msg//$'\n'/%0A}
+  echo "::error title=akv::$msg"
   exit 1
 }
 
@@ -80,8 +87,9 @@ args=(export --format github)
 if [ -n "$client_id" ] && [ -n "$tenant_id" ] && [ -z "${AZURE_CLIENT_SECRET:-}${AZURE_CLIENT_CERTIFICATE_PATH:-}" ]; then
   args+=(--auth github)
 fi
-[ -z "${INPUT_VAULT:-}" ] || args+=(--vault "$INPUT_VAULT")
-[ -z "${INPUT_PREFIX:-}" ] || args+=(--prefix "$INPUT_PREFIX")
+# --flag=VALUE, so a value is never read as a flag of its own.
+[ -z "${INPUT_VAULT:-}" ] || args+=("--vault=$INPUT_VAULT")
+[ -z "${INPUT_PREFIX:-}" ] || args+=("--prefix=$INPUT_PREFIX")
 
 trim() {
   local s=$1
@@ -91,7 +99,7 @@ trim() {
 selected=${INPUT_PREFIX:-}
 while IFS= read -r line || [ -n "$line" ]; do
   line=$(trim "$line")
-  [ -z "$line" ] || { args+=(--tag "$line"); selected=1; }
+  [ -z "$line" ] || { args+=("--tag=$line"); selected=1; }
 done <<< "${INPUT_TAG:-}"
 refs=()
 while IFS= read -r line || [ -n "$line" ]; do
@@ -103,5 +111,7 @@ done <<< "${INPUT_SECRETS:-}"
 [ -n "$selected" ] || fail "nothing selected: set the secrets input (lines of NAME=ref or refs), prefix or tag"
 
 # Masks go to the log (stdout) first; the variables are appended to
-# $GITHUB_ENV in one write, only after every secret resolved.
-"$akv" "${args[@]}" ${refs[@]+"${refs[@]}"}
+# $GITHUB_ENV in one write, only after every secret resolved. After "--"
+# a secrets line is a reference even when it starts with "-" (akv refuses
+# it then), never a flag such as --format=shell that would print values.
+"$akv" "${args[@]}" -- ${refs[@]+"${refs[@]}"}

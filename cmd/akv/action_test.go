@@ -252,6 +252,44 @@ func TestAction(t *testing.T) {
 			t.Errorf("GITHUB_ENV changed: %q", r.file(r.envFile))
 		}
 	})
+	// A secrets line is a reference, never a flag (adversarial review of
+	// issue 15): "--format=shell" first would print the values unmasked
+	// into the job log, "--output=F" would write them to a file.
+	t.Run("secrets lines that look like flags", func(t *testing.T) {
+		for _, first := range []string{"--format=shell", "--output=" + filepath.Join(t.TempDir(), "stolen"), "-o=stolen", "--auth=azcli"} {
+			r := releaseRunner(t)
+			r.run(map[string]string{"INPUT_AKV_VERSION": "v9.9.9", "INPUT_VAULT": "demo", "INPUT_SECRETS": first + "\ndb-password\n"})
+			if r.exitCode != 2 || strings.Contains(r.stdout, "s3cr3t-Pa55w0rd!") {
+				t.Errorf("%s: exit %d, stdout %q, stderr %q", first, r.exitCode, r.stdout, r.stderr)
+			}
+			if _, err := os.Stat(strings.TrimPrefix(first, "--output=")); err == nil {
+				t.Errorf("%s: a file was written", first)
+			}
+			if r.file(r.envFile) != "EARLIER=step\n" {
+				t.Errorf("%s: GITHUB_ENV changed: %q", first, r.file(r.envFile))
+			}
+		}
+		// The other inputs are values of their flags, whatever they hold.
+		r := releaseRunner(t)
+		r.run(map[string]string{"INPUT_AKV_VERSION": "v9.9.9", "INPUT_VAULT": "demo", "INPUT_PREFIX": "--format=shell"})
+		if strings.Contains(r.stdout, "s3cr3t-Pa55w0rd!") || strings.Contains(r.stdout, "export ") {
+			t.Errorf("prefix: stdout %q", r.stdout)
+		}
+	})
+	// An input with a newline cannot start a workflow command of its own
+	// in the failure message (the runner reads every "::" line).
+	t.Run("failure message escapes workflow commands", func(t *testing.T) {
+		r := releaseRunner(t)
+		r.run(map[string]string{"INPUT_AKV_VERSION": "v1\n::warning::injected 100%", "INPUT_SECRETS": "db-password"})
+		if r.exitCode != 1 || !strings.Contains(r.stdout, "::error title=akv::no checksum for v1%0A::warning::injected 100%25/akv-linux-") {
+			t.Fatalf("exit %d, stdout %q", r.exitCode, r.stdout)
+		}
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(line, "::warning") {
+				t.Errorf("injected workflow command: %q", line)
+			}
+		}
+	})
 	t.Run("nothing selected", func(t *testing.T) {
 		r := releaseRunner(t)
 		r.run(map[string]string{"INPUT_AKV_VERSION": "v9.9.9", "INPUT_VAULT": "demo", "INPUT_SECRETS": "\n# only a comment\n"})
