@@ -313,8 +313,7 @@ func assemble(key crypto.Signer, all []*x509.Certificate, format string) (*Cert,
 }
 
 // issuedBy reports whether parent's name (and key id, when both carry
-// one) is child's issuer. Names, not signatures: old roots sign with
-// SHA-1, which crypto/x509 no longer verifies.
+// one) is child's issuer: a cheap test, which signedBy confirms.
 func issuedBy(child, parent *x509.Certificate) bool {
 	if !bytes.Equal(child.RawIssuer, parent.RawSubject) {
 		return false
@@ -322,24 +321,32 @@ func issuedBy(child, parent *x509.Certificate) bool {
 	return len(child.AuthorityKeyId) == 0 || len(parent.SubjectKeyId) == 0 || bytes.Equal(child.AuthorityKeyId, parent.SubjectKeyId)
 }
 
-func selfSigned(c *x509.Certificate) bool { return issuedBy(c, c) }
+// signedBy reports whether parent's key made child's signature. A
+// signature it cannot check (MD5, an algorithm crypto/x509 does not
+// know) does not count against it: the names decided. One that fails is
+// another key's: a look-alike, or the issuer before a re-key.
+func signedBy(child, parent *x509.Certificate) bool {
+	// CheckSignature, unlike CheckSignatureFrom, verifies SHA-1 (old
+	// roots) and leaves CA constraints to the verifier: this orders, it
+	// does not validate.
+	err := parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature)
+	var insecure x509.InsecureAlgorithmError
+	return err == nil || errors.As(err, &insecure) || errors.Is(err, x509.ErrUnsupportedAlgorithm)
+}
 
-// parentOf picks child's issuer among the unused certificates, preferring
-// one whose signature verifies (cross-signed intermediates share a name).
+// selfSigned is a root: issued by its own name and signed by its own key.
+func selfSigned(c *x509.Certificate) bool { return issuedBy(c, c) && signedBy(c, c) }
+
+// parentOf picks child's issuer among the unused certificates: named as
+// its issuer and signed with its key (cross-signed intermediates share a
+// name and a key; either will do).
 func parentOf(child *x509.Certificate, certs []*x509.Certificate, used map[*x509.Certificate]bool) *x509.Certificate {
-	var byName *x509.Certificate
 	for _, p := range certs {
-		if used[p] || !issuedBy(child, p) {
-			continue
-		}
-		if child.CheckSignatureFrom(p) == nil {
+		if !used[p] && issuedBy(child, p) && signedBy(child, p) {
 			return p
 		}
-		if byName == nil {
-			byName = p
-		}
 	}
-	return byName
+	return nil
 }
 
 // Chain is the leaf and its intermediates, as a server sends them
