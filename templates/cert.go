@@ -265,10 +265,15 @@ func assemble(key crypto.Signer, all []*x509.Certificate, format string) (*Cert,
 		}
 	}
 	c := &Cert{Key: key, Format: format}
+	ofKey := map[*x509.Certificate]bool{}
 	if key != nil {
+		// A renewal that kept the key leaves the old certificate beside
+		// the new one: the leaf is the one that is no CA, then the one
+		// valid the longest; the others of the key are nobody's issuer.
 		for _, cert := range certs {
 			if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(key.Public()) {
-				if c.Leaf == nil || c.Leaf.IsCA && !cert.IsCA {
+				ofKey[cert] = true
+				if c.Leaf == nil || c.Leaf.IsCA && !cert.IsCA || c.Leaf.IsCA == cert.IsCA && cert.NotAfter.After(c.Leaf.NotAfter) {
 					c.Leaf = cert
 				}
 			}
@@ -305,7 +310,7 @@ func assemble(key crypto.Signer, all []*x509.Certificate, format string) (*Cert,
 		cur = next
 	}
 	for _, cert := range certs {
-		if !used[cert] {
+		if !used[cert] && !ofKey[cert] {
 			c.Others = append(c.Others, cert)
 		}
 	}

@@ -88,3 +88,33 @@ func TestSelfIssuedIsNotSelfSigned(t *testing.T) {
 		t.Errorf("CA of a certificate another key signed: %v, want 'no issuer certificate'", err)
 	}
 }
+
+// TestLeafIsTheNewestCertificateOfTheKey: a renewal that kept the key
+// leaves two certificates for it; the current one is the leaf, whatever
+// the order, and the old one is no issuer.
+func TestLeafIsTheNewestCertificateOfTheKey(t *testing.T) {
+	k := ecKey(t)
+	now := time.Now()
+	parent, signer := forged(t, "renewal CA")
+	expired := issue(t, leafTmpl("renewed.example", 8, now.Add(-400*24*time.Hour)), parent, k.Public(), signer)
+	current := issue(t, leafTmpl("renewed.example", 9, now.Add(300*24*time.Hour)), parent, k.Public(), signer)
+	for name, value := range map[string]string{
+		"old first": keyPEM(t, k) + certsOf(expired, current),
+		"old last":  keyPEM(t, k) + certsOf(current, expired),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := ParseCert(value, ContentTypePEM, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.Leaf.Equal(current) {
+				t.Errorf("the leaf expires %s, want the current certificate", c.Leaf.NotAfter.Format(time.DateOnly))
+			}
+			for _, o := range c.CA() {
+				if o.Equal(expired) {
+					t.Errorf("the old certificate of the key is among the issuers")
+				}
+			}
+		})
+	}
+}
