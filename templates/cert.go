@@ -251,9 +251,18 @@ func parseKey(b *pem.Block) (any, error) {
 	return x509.ParsePKCS8PrivateKey(b.Bytes)
 }
 
+// maxCertificates bounds a secret's certificates. Ordering them costs
+// signature checks quadratic in their number; a chain has a handful, Key
+// Vault's 25 KiB hold fewer than 100, but an answer may be 1 MiB.
+const maxCertificates = 100
+
 // assemble finds the leaf (the certificate of the key; without a key, the
 // one certificate that issued no other) and walks up its issuers.
 func assemble(key crypto.Signer, all []*x509.Certificate, format string) (*Cert, error) {
+	if len(all) > maxCertificates {
+		return nil, certError("keep one certificate, its key and its chain per secret",
+			"the secret holds %d certificates, more than the %d akv orders", len(all), maxCertificates)
+	}
 	var certs []*x509.Certificate
 	for _, c := range all { // the same certificate twice is once
 		dup := false

@@ -118,3 +118,22 @@ func TestLeafIsTheNewestCertificateOfTheKey(t *testing.T) {
 		})
 	}
 }
+
+// TestTooManyCertificates: ordering is quadratic in signature checks; a
+// secret (at most 25 KiB in Key Vault, 1 MiB on the wire) with more
+// certificates than any chain has is refused rather than worked through.
+func TestTooManyCertificates(t *testing.T) {
+	k := ecKey(t)
+	var b strings.Builder
+	b.WriteString(keyPEM(t, k))
+	b.WriteString(certsOf(issue(t, leafTmpl("many.example", 1, time.Now().Add(time.Hour)), nil, k.Public(), k)))
+	for i := range 100 { // and the leaf: 101
+		parent, signer := forged(t, "X")
+		b.WriteString(certsOf(issue(t, caTmpl("Y", int64(10+i)), parent, ecKey(t).Public(), signer)))
+	}
+	_, err := ParseCert(b.String(), ContentTypePEM, "")
+	if err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("101 certificates: %v, want a refusal", err)
+	}
+	holdsSecret(t, err.Error(), keyPEM(t, k))
+}
