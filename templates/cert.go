@@ -133,6 +133,10 @@ func looksLikePFX(der []byte) bool {
 }
 
 func parsePFX(der []byte, password string) (*Cert, error) {
+	if n := pfxIterations(der); n > maxPFXIterations {
+		return nil, certError(fmt.Sprintf("re-export it with at most %d (openssl pkcs12 -export -iter 2048) and import it again", maxPFXIterations),
+			"the PFX asks for %d key-derivation iterations, more than akv spends (%d)", n, maxPFXIterations)
+	}
 	key, first, rest, err := pkcs12.DecodeChain(der, password)
 	if err != nil {
 		return nil, pfxError(err, password != "")

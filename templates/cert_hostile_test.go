@@ -4,6 +4,8 @@ import (
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
 	"math/big"
 	"strings"
 	"testing"
@@ -136,4 +138,158 @@ func TestTooManyCertificates(t *testing.T) {
 		t.Fatalf("101 certificates: %v, want a refusal", err)
 	}
 	holdsSecret(t, err.Error(), keyPEM(t, k))
+}
+
+// PKCS#12 structures, enough to build PFX files whose key derivations ask
+// for any number of iterations (their content need not decrypt: akv must
+// refuse before deriving).
+type (
+	p12ContentInfo struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"tag:0,explicit,optional"`
+	}
+	p12Bag struct {
+		ID    asn1.ObjectIdentifier
+		Value asn1.RawValue `asn1:"tag:0,explicit"`
+	}
+	p12EncryptedKey struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Data      []byte
+	}
+	p12EncryptedData struct {
+		Version int
+		Info    struct {
+			ContentType asn1.ObjectIdentifier
+			Algorithm   pkix.AlgorithmIdentifier
+			Content     []byte `asn1:"tag:0,optional"`
+		}
+	}
+	p12Mac struct {
+		Mac struct {
+			Algorithm pkix.AlgorithmIdentifier
+			Digest    []byte
+		}
+		Salt       []byte
+		Iterations int
+	}
+	p12PBE struct {
+		Salt       []byte
+		Iterations int
+	}
+	p12PBKDF2 struct {
+		Salt       []byte
+		Iterations int
+		KeyLength  int                      `asn1:"optional"`
+		PRF        pkix.AlgorithmIdentifier `asn1:"optional"`
+	}
+	p12PBES2 struct {
+		KDF, Scheme pkix.AlgorithmIdentifier
+	}
+	p12PFX struct {
+		Version  int
+		AuthSafe p12ContentInfo
+	}
+	p12PFXWithMac struct {
+		Version  int
+		AuthSafe p12ContentInfo
+		MacData  p12Mac
+	}
+)
+
+var (
+	oidP12Data          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidP12EncryptedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}
+	oidP12ShroudedKey   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
+	oidP12TripleDES     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}
+	oidP12PBES2         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	oidP12PBKDF2        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+	oidP12PBMAC1        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 14}
+	oidP12HMACSHA256    = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 9}
+	oidP12AES256CBC     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
+	oidP12SHA256        = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+)
+
+func der(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := asn1.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func explicit0(content []byte) asn1.RawValue {
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: content}
+}
+
+func rawOf(t *testing.T, v any) asn1.RawValue { return asn1.RawValue{FullBytes: der(t, v)} }
+
+func pbes2(t *testing.T, iterations int) pkix.AlgorithmIdentifier {
+	kdf := pkix.AlgorithmIdentifier{Algorithm: oidP12PBKDF2, Parameters: rawOf(t, p12PBKDF2{Salt: make([]byte, 16), Iterations: iterations,
+		PRF: pkix.AlgorithmIdentifier{Algorithm: oidP12HMACSHA256, Parameters: asn1.NullRawValue}})}
+	scheme := pkix.AlgorithmIdentifier{Algorithm: oidP12AES256CBC, Parameters: rawOf(t, make([]byte, 16))}
+	return pkix.AlgorithmIdentifier{Algorithm: oidP12PBES2, Parameters: rawOf(t, p12PBES2{KDF: kdf, Scheme: scheme})}
+}
+
+// pfxAsking is a base64 PFX with one key derivation of n iterations, in
+// the place named: the MAC, a PBMAC1 MAC, the shrouded key bag or the
+// encrypted certificates.
+func pfxAsking(t *testing.T, where string, n int) string {
+	t.Helper()
+	keyAlg := pbes2(t, 2048)
+	if where == "key" {
+		keyAlg = pbes2(t, n)
+	}
+	bag := p12Bag{ID: oidP12ShroudedKey, Value: explicit0(der(t, p12EncryptedKey{Algorithm: keyAlg, Data: make([]byte, 48)}))}
+	data := p12ContentInfo{ContentType: oidP12Data, Content: explicit0(der(t, der(t, []p12Bag{bag})))}
+	safe := []p12ContentInfo{data}
+	if where == "certs" {
+		var enc p12EncryptedData
+		enc.Info.ContentType = oidP12Data
+		enc.Info.Algorithm = pkix.AlgorithmIdentifier{Algorithm: oidP12TripleDES, Parameters: rawOf(t, p12PBE{Salt: make([]byte, 8), Iterations: n})}
+		enc.Info.Content = make([]byte, 64)
+		safe = []p12ContentInfo{{ContentType: oidP12EncryptedData, Content: explicit0(der(t, enc))}, data}
+	}
+	authSafe := p12ContentInfo{ContentType: oidP12Data, Content: explicit0(der(t, der(t, safe)))}
+	var out []byte
+	switch where {
+	case "mac", "pbmac1":
+		var mac p12Mac
+		mac.Mac.Algorithm = pkix.AlgorithmIdentifier{Algorithm: oidP12SHA256, Parameters: asn1.NullRawValue}
+		mac.Mac.Digest, mac.Salt, mac.Iterations = make([]byte, 32), make([]byte, 16), n
+		if where == "pbmac1" {
+			kdf := pkix.AlgorithmIdentifier{Algorithm: oidP12PBKDF2, Parameters: rawOf(t, p12PBKDF2{Salt: make([]byte, 16), Iterations: n, KeyLength: 32,
+				PRF: pkix.AlgorithmIdentifier{Algorithm: oidP12HMACSHA256, Parameters: asn1.NullRawValue}})}
+			mac.Mac.Algorithm = pkix.AlgorithmIdentifier{Algorithm: oidP12PBMAC1, Parameters: rawOf(t, struct{ KDF, MAC pkix.AlgorithmIdentifier }{kdf,
+				pkix.AlgorithmIdentifier{Algorithm: oidP12HMACSHA256, Parameters: asn1.NullRawValue}})}
+			mac.Iterations = 1
+		}
+		out = der(t, p12PFXWithMac{Version: 3, AuthSafe: authSafe, MacData: mac})
+	default:
+		out = der(t, p12PFX{Version: 3, AuthSafe: authSafe})
+	}
+	return base64.StdEncoding.EncodeToString(out)
+}
+
+// TestPFXKeyDerivationsAreBounded: a PFX names its own iteration counts;
+// one that asks for a billion would keep akv cert, render and a cron'd
+// check --expiring busy for minutes. Past the bound it is refused before
+// any derivation, exit 6 with what to do.
+func TestPFXKeyDerivationsAreBounded(t *testing.T) {
+	for _, where := range []string{"mac", "pbmac1", "key", "certs"} {
+		t.Run(where, func(t *testing.T) {
+			_, err := ParseCert(pfxAsking(t, where, maxPFXIterations+1), ContentTypePFX, "")
+			e, ok := err.(*Error)
+			if !ok || e.Kind != KindUnrepresentable || !strings.Contains(e.Msg, "iterations") || e.Hint == "" {
+				t.Fatalf("%d iterations in the %s: %v, want a refusal that names the iterations", maxPFXIterations+1, where, err)
+			}
+		})
+		t.Run(where+"/within the bound", func(t *testing.T) {
+			// Derived and refused for what it is (no key that decrypts), not for its iterations.
+			_, err := ParseCert(pfxAsking(t, where, 2048), ContentTypePFX, "")
+			if err == nil || strings.Contains(err.Error(), "iterations") {
+				t.Fatalf("2048 iterations in the %s: %v", where, err)
+			}
+		})
+	}
 }
