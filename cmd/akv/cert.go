@@ -166,10 +166,12 @@ func certFiles(c *cli.Context) ([]certOutput, error) {
 // named variable that is unset or empty is a mistake, not "no password".
 func passwordFromEnv(c *cli.Context, env *Env, flag string) (string, error) {
 	name := c.String(flag)
-	if name == "" {
+	if name == "" && !c.IsSet(flag) {
 		return "", nil
 	}
-	// Neither message repeats the value: it may be a password given by mistake.
+	// Neither message repeats the value: it may be a password given by
+	// mistake. An empty name is "$PW_VAR" of a script with it unset: a
+	// mistake too, not "no password".
 	if !templates.ValidName(name) {
 		return "", usageError("name the variable, never the password: PW=… akv cert … --"+flag+" PW", "--%s takes an environment variable's name", flag)
 	}
