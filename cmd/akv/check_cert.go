@@ -43,6 +43,11 @@ func parseWindow(s string) (time.Duration, error) {
 			if err != nil {
 				return 0, err
 			}
+			// Out of range, a float-to-int conversion gives whatever the
+			// platform gives (negative on amd64, the maximum on arm64).
+			if d := v * float64(unit); math.IsNaN(d) || math.Abs(d) >= math.MaxInt64 {
+				return 0, fmt.Errorf("%s is more than a time.Duration holds (about 292 years)", s)
+			}
 			return time.Duration(v * float64(unit)), nil
 		}
 	}
