@@ -63,6 +63,10 @@ func ParseCert(value, contentType, password string) (*Cert, error) {
 	media, params, _ := strings.Cut(strings.ToLower(strings.TrimSpace(contentType)), ";")
 	media = strings.TrimSpace(media)
 	switch {
+	// PEM and a base64 PFX cannot be taken for each other: a content type
+	// that names the other one (a hand-made import) is overruled by the bytes.
+	case media == ContentTypePFX && startsPEMBlock(value):
+		return parsePEM([]byte(value))
 	case media == ContentTypePFX:
 		der, err := decodeBase64(value)
 		if err != nil {
@@ -77,6 +81,9 @@ func ParseCert(value, contentType, password string) (*Cert, error) {
 		der, err := decodeBase64(value)
 		if err == nil && hasPEM(string(der)) { // PEM kept in base64, as "application/x-pem-file;base64" says
 			return parsePEM(der)
+		}
+		if err == nil && looksLikePFX(der) {
+			return parsePFX(der, password)
 		}
 		if err != nil && strings.Contains(params, "base64") {
 			return nil, certError("fix the value or the content type", "content type %q, but the value is not valid base64 (%v)", contentType, err)
@@ -102,8 +109,10 @@ func ParseCert(value, contentType, password string) (*Cert, error) {
 	return nil, certError(hintNotCert, "not a certificate: the value is neither PEM nor a base64 PFX%s", found)
 }
 
-// decodeBase64 reads standard base64, with or without padding, ignoring
-// line breaks and spaces (as PFX files pasted into a secret have).
+// decodeBase64 reads standard base64, or the URL alphabet (which has '-'
+// and '_' where the standard one has '+' and '/'), with or without
+// padding, ignoring line breaks and spaces (as PFX files pasted into a
+// secret have).
 func decodeBase64(s string) ([]byte, error) {
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
@@ -111,13 +120,22 @@ func decodeBase64(s string) ([]byte, error) {
 		}
 		return r
 	}, s)
-	if strings.HasSuffix(s, "=") || len(s)%4 == 0 {
-		return base64.StdEncoding.DecodeString(s)
+	std, raw := base64.StdEncoding, base64.RawStdEncoding
+	if strings.ContainsAny(s, "-_") && !strings.ContainsAny(s, "+/") {
+		std, raw = base64.URLEncoding, base64.RawURLEncoding
 	}
-	return base64.RawStdEncoding.DecodeString(s)
+	if strings.HasSuffix(s, "=") || len(s)%4 == 0 {
+		return std.DecodeString(s)
+	}
+	return raw.DecodeString(s)
 }
 
 func hasPEM(s string) bool { return strings.Contains(s, "-----BEGIN ") }
+
+// startsPEMBlock reports a line that begins a PEM block: what base64 never has.
+func startsPEMBlock(s string) bool {
+	return strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "-----BEGIN ") || strings.Contains(s, "\n-----BEGIN ")
+}
 
 // looksLikePFX reports a SEQUENCE (of definite or indefinite length)
 // whose first element is INTEGER 3: the version every PFX starts with.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 // Hostile certificate secrets (issue 17's adversarial review): values a
@@ -289,6 +291,37 @@ func TestPFXKeyDerivationsAreBounded(t *testing.T) {
 			_, err := ParseCert(pfxAsking(t, where, 2048), ContentTypePFX, "")
 			if err == nil || strings.Contains(err.Error(), "iterations") {
 				t.Fatalf("2048 iterations in the %s: %v", where, err)
+			}
+		})
+	}
+}
+
+// TestBytesDecideWhenTheContentTypeContradictsThem: PEM and a base64 PFX
+// cannot be taken for each other, so a content type that names the other
+// one (a hand-made import, a tool that got it wrong) is no reason to
+// refuse; nor is base64 in the URL alphabet.
+func TestBytesDecideWhenTheContentTypeContradictsThem(t *testing.T) {
+	ch := newTestChain(t, "ec", 1)
+	pemValue := keyPEM(t, ch.key) + certsOf(ch.leaf, ch.inter[0], ch.root)
+	pfx := pfxOf(t, pkcs12.Modern2023, ch.key, ch.leaf, []*x509.Certificate{ch.inter[0], ch.root}, "")
+	der, err := base64.StdEncoding.DecodeString(pfx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, value, contentType, format string }{
+		{"pem typed as pfx", pemValue, ContentTypePFX, ContentTypePEM},
+		{"pfx typed as pem", pfx, ContentTypePEM, ContentTypePFX},
+		{"pfx in the url alphabet", base64.URLEncoding.EncodeToString(der), ContentTypePFX, ContentTypePFX},
+		{"pfx in the url alphabet, unpadded, no type", base64.RawURLEncoding.EncodeToString(der), "", ContentTypePFX},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseCert(tc.value, tc.contentType, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkOrder(t, c, ch)
+			if c.Format != tc.format {
+				t.Errorf("read as %s, want %s", c.Format, tc.format)
 			}
 		})
 	}
