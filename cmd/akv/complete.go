@@ -41,7 +41,7 @@ func completeCommand(env *Env) *cli.Command {
 			for _, cand := range cands {
 				b.WriteString(cand.value)
 				if cand.desc != "" {
-					b.WriteString("\t" + oneLine(cand.desc))
+					b.WriteString("\t" + inert(cand.desc))
 				}
 				b.WriteString("\n")
 			}
@@ -245,9 +245,26 @@ func secretNames(ctx context.Context, env *Env, flags map[string]string, vaultNa
 	}
 	var out []candidate
 	for _, it := range items {
-		if it.Enabled {
+		// A name is typed into the user's command line: only Key Vault's
+		// own alphabet, whatever a server sends.
+		if it.Enabled && secretNameLike(it.Name) {
 			out = append(out, candidate{it.Name, ""})
 		}
 	}
 	return out
+}
+
+// secretNameLike is Key Vault's rule for secret names: 1-127 of a-z,
+// A-Z, 0-9 and -.
+func secretNameLike(s string) bool {
+	if len(s) < 1 || len(s) > 127 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,11 +22,10 @@ import (
 // point 2).
 //
 // What runs: ```sh and ```bash blocks with `bash -e`, ```zsh with
-// `zsh -e`, ```fish with fish, and the `- run:` and `- script:` lines of
-// ```yaml blocks with `bash -e`, as a CI runner would (GITHUB_ENV set).
-// Other languages (make, dotenv, text, …) are not run; a fence without a
-// language, or a shell dialect this test does not know, is an error, so
-// every block says what it is.
+// `zsh -e`, ```fish with fish. Other languages (make, dotenv, text, yaml
+// — the CI manifests have tests of their own) are not run; a fence
+// without a language, or a shell dialect this test does not know, is an
+// error, so every block says what it is.
 //
 // Where: each block in a directory of its own, which is also its $HOME
 // and $TMPDIR, with akv (this test binary) first on PATH, no az on PATH,
@@ -63,9 +61,6 @@ func TestREADME(t *testing.T) {
 			shell = []string{"zsh", "-e"}
 		case "fish":
 			shell = []string{"fish", "--no-config"}
-		case "yaml":
-			script = ciSteps(b.text)
-			shell = []string{"bash", "-e"}
 		case "":
 			t.Errorf("README.md:%d: a fence without a language: say sh (run by TestREADME), text, …", b.line)
 			continue
@@ -83,8 +78,7 @@ func TestREADME(t *testing.T) {
 			needProgram(t, shell[0])
 			dir := readmeDir(t, blocks, akv)
 			env := append([]string{"PATH=" + filepath.Dir(akv) + string(os.PathListSeparator) + noAz, "HOME=" + dir,
-				"TMPDIR=" + dir, "LANG=C.UTF-8", "TERM=dumb", "AKV_DMI_DIR=" + filepath.Join(dir, "no-dmi"),
-				"GITHUB_ENV=" + filepath.Join(dir, "github.env")}, emulatorEnv(emu)...)
+				"TMPDIR=" + dir, "LANG=C.UTF-8", "TERM=dumb", "AKV_DMI_DIR=" + filepath.Join(dir, "no-dmi")}, emulatorEnv(emu)...)
 			out, err := runBlock(dir, env, script, shell)
 			if err != nil {
 				t.Errorf("README.md:%d: this block failed (%v):\n%s\noutput:\n%s", b.line, err, indent(b.text), out)
@@ -168,16 +162,6 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 		t.Fatalf("README.md:%d: a fence that is never closed", cur.line)
 	}
 	return blocks
-}
-
-// ciSteps is the shell of a CI YAML block: its `- run:` and `- script:`
-// lines.
-func ciSteps(yaml string) string {
-	var b strings.Builder
-	for _, m := range regexp.MustCompile(`(?m)^\s*- (?:run|script): (.+)$`).FindAllStringSubmatch(yaml, -1) {
-		b.WriteString(m[1] + "\n")
-	}
-	return b.String()
 }
 
 func readmeName(b readmeBlock) string {
