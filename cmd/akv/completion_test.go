@@ -14,27 +14,13 @@ import (
 	"github.com/creack/pty"
 )
 
-// needProgram finds prog on PATH; without it the test is skipped, or
-// fails under CI, which installs every consumer.
-func needProgram(t *testing.T, prog string) string {
-	t.Helper()
-	p, err := exec.LookPath(prog)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed; .ci/run must install it (with CI set a missing consumer fails)", prog)
-	}
-	t.Skipf("%s is not installed (CI installs it): skipping", prog)
-	return ""
-}
-
 // TestZshCompletionFirstTab types into an interactive zsh on a terminal,
 // with _akv installed on $fpath the way the README says: the very first
 // Tab completes (issue 13: the bashcompinit script completed only from
 // the second).
 func TestZshCompletionFirstTab(t *testing.T) {
-	zsh := needProgram(t, "zsh")
+	needPrograms(t, "zsh")
+	zsh, _ := exec.LookPath("zsh")
 	akv, err := exec.LookPath("akv") // the test binary, put on PATH by testscript.Main
 	if err != nil {
 		t.Fatal(err)

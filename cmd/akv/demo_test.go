@@ -13,13 +13,13 @@ import (
 // 10): the template it renders, a list with its header, whoami, a --json
 // and a --tag selection, and, last, how to try it: bin/akv emulator -- bash.
 func TestDemoTeaches(t *testing.T) {
-	bash := needProgram(t, "bash")
+	needPrograms(t, "bash")
 	akv, err := exec.LookPath("akv") // the test binary, put on PATH by testscript.Main
 	if err != nil {
 		t.Fatal(err)
 	}
 	demo, _ := filepath.Abs("demo.sh")
-	cmd := exec.Command(bash, demo, akv)
+	cmd := exec.Command("bash", demo, akv)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir(), "AKV_DMI_DIR=" + t.TempDir(), "NO_COLOR=1"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {

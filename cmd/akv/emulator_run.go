@@ -16,10 +16,16 @@ import (
 func defaultEmulatorVaults() []string { return []string{"demo", "myvault"} }
 
 // steersIdentity names the inherited variables that would point akv at
-// another identity than the emulator's; CMD's environment drops them.
+// another identity than the emulator's (on a CI runner or in Cloud Shell,
+// a real one); CMD's environment drops them, and gets the emulator's.
 func steersIdentity(name string) bool {
 	switch name {
-	case "AKV_AUTH", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AKV_IMDS_ENDPOINT":
+	case "AKV_AUTH", "MSI_ENDPOINT", "MSI_SECRET", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AKV_IMDS_ENDPOINT",
+		"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
+		"AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "AZURE_FEDERATED_TOKEN_FILE",
+		"AZURE_AUTHORITY_HOST", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+		"SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+		"AZURESUBSCRIPTION_CLIENT_ID", "AZURESUBSCRIPTION_TENANT_ID":
 		return true
 	}
 	return false

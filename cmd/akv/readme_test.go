@@ -75,7 +75,7 @@ func TestREADME(t *testing.T) {
 		}
 		ran++
 		t.Run(readmeName(b), func(t *testing.T) {
-			needProgram(t, shell[0])
+			needPrograms(t, shell[0])
 			dir := readmeDir(t, blocks, akv)
 			env := append([]string{"PATH=" + filepath.Dir(akv) + string(os.PathListSeparator) + noAz, "HOME=" + dir,
 				"TMPDIR=" + dir, "LANG=C.UTF-8", "TERM=dumb", "AKV_DMI_DIR=" + filepath.Join(dir, "no-dmi")}, emulatorEnv(emu)...)
@@ -94,7 +94,7 @@ func TestREADME(t *testing.T) {
 // values without the trailing spaces a comment after them would add, and
 // a failing $(shell akv …) that stops make before any recipe runs.
 func TestREADMEMakefile(t *testing.T) {
-	needProgram(t, "make")
+	needPrograms(t, "make")
 	blocks := readmeBlocks(t)
 	akv, err := exec.LookPath("akv")
 	if err != nil {
