@@ -19,6 +19,7 @@ import (
 // Tab completes (issue 13: the bashcompinit script completed only from
 // the second).
 func TestZshCompletionFirstTab(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "zsh")
 	zsh, _ := exec.LookPath("zsh")
 	akv, err := exec.LookPath("akv") // the test binary, put on PATH by testscript.Main

@@ -13,6 +13,7 @@ import (
 // 10): the template it renders, a list with its header, whoami, a --json
 // and a --tag selection, and, last, how to try it: bin/akv emulator -- bash.
 func TestDemoTeaches(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "bash")
 	akv, err := exec.LookPath("akv") // the test binary, put on PATH by testscript.Main
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // 'akv version', --version, -V and the help all show the same line
 // (issue 13, point 11).
 func TestMakeInstall(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "make", "git")
 	for _, c := range []struct{ variable, bin string }{{"PREFIX", "bin/akv"}, {"GOBIN", "akv"}} {
 		dir := t.TempDir()

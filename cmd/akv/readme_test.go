@@ -42,6 +42,7 @@ import (
 //	migrate.sh, deploy.sh  stand-ins for the user's scripts: they print the
 //	                       length of DB_PASSWORD and fail when it is not set
 func TestREADME(t *testing.T) {
+	t.Parallel()
 	blocks := readmeBlocks(t)
 	akv, err := exec.LookPath("akv") // the test binary, put on PATH by testscript.Main
 	if err != nil {
@@ -51,7 +52,7 @@ func TestREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer emu.Close()
+	t.Cleanup(func() { emu.Close() }) // after the parallel subtests
 	noAz := pathWithoutAz(t)
 	ran := 0
 	for _, b := range blocks {
@@ -83,6 +84,7 @@ func TestREADME(t *testing.T) {
 			path = os.Getenv("PATH")
 		}
 		t.Run(readmeName(b), func(t *testing.T) {
+			t.Parallel()
 			needPrograms(t, shell[0])
 			if usesAz {
 				needPrograms(t, "az")
@@ -105,6 +107,7 @@ func TestREADME(t *testing.T) {
 // values without the trailing spaces a comment after them would add, and
 // a failing $(shell akv …) that stops make before any recipe runs.
 func TestREADMEMakefile(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "make")
 	blocks := readmeBlocks(t)
 	akv, err := exec.LookPath("akv")
