@@ -57,6 +57,9 @@ func runWithEmulator(env *Env, envText string, names, argv []string) error {
 	cmd.Args, cmd.Env = argv, childEnv
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
 
+	// SIGQUIT is the child's: drop akv's own SIGQUIT-as-SIGTERM
+	// (quitLikeTerm), which would pass a SIGTERM on to it as well.
+	signal.Reset(syscall.SIGQUIT)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
