@@ -9,14 +9,23 @@ TAGS     := urfave_cli_no_docs
 FUZZTIME ?= 30s
 PKGS     := ./...
 
-.PHONY: build test cover lint vuln fuzz cross bench demo clean
+.PHONY: build install test cover lint vuln fuzz cross bench demo clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/akv ./cmd/akv
 
-# Unit, end-to-end (testscript against the real binary and emulator) and
-# real-consumer round-trip tests. Fuzz seeds run as ordinary tests.
+# bin/akv to $(PREFIX)/bin with PREFIX=…, else to $GOBIN, else to
+# $(go env GOPATH)/bin (where `go install` puts it); DESTDIR for packagers.
+install: build
+	@dir="$(if $(PREFIX),$(PREFIX)/bin,$(or $(GOBIN),$(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin))"; \
+	mkdir -p "$(DESTDIR)$$dir" && install -m 0755 bin/akv "$(DESTDIR)$$dir/akv" && echo "installed $(DESTDIR)$$dir/akv"
+
+# Unit, end-to-end (testscript against the real binary and emulator),
+# real-consumer round-trip tests and the README's examples. Fuzz seeds run
+# as ordinary tests. .ci/deps runs npm ci where a lock file needs it and
+# names any consumer that is missing (its tests skip, or fail with CI set).
 test:
+	@bash .ci/deps
 	$(GO) test -race -shuffle=on -count=1 $(PKGS)
 
 cover:

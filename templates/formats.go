@@ -89,6 +89,11 @@ func Export(formatName string, pairs []Pair) (Output, error) {
 			return Output{}, &Error{Kind: KindUsage, Msg: fmt.Sprintf("%q is not a valid variable name", p.Name),
 				Hint: "variable names are letters, digits and _, not starting with a digit"}
 		}
+		if f.name == "github" && reservedGitHub(p.Name) {
+			return Output{}, &Error{Kind: KindUsage,
+				Msg:  fmt.Sprintf("%s is a reserved name: the GitHub runner refuses to set NODE_OPTIONS or any GITHUB_* variable through $GITHUB_ENV", p.Name),
+				Hint: fmt.Sprintf("rename the variable: MY_%s=akv://VAULT/SECRET names it yourself (or --strip-prefix drops a prefix)", p.Name)}
+		}
 		if why := f.refuse(p.Name, p.Value); why != "" {
 			return Output{}, refusal(f.name, p.Name, p.Value, why)
 		}
@@ -105,10 +110,35 @@ func lookup(name string) (format, error) {
 		names = append(names, f.name)
 	}
 	hint := "formats: " + strings.Join(names, ", ")
+	if alt, why := formatAlias(name); alt != "" {
+		return format{}, &Error{Kind: KindUsage, Msg: fmt.Sprintf("unknown format %q", name),
+			Hint: fmt.Sprintf("use --format %s: %s", alt, why)}
+	}
 	if s := Closest(name, names); s != "" {
 		hint = fmt.Sprintf("did you mean --format %s? (%s)", s, hint)
 	}
 	return format{}, &Error{Kind: KindUsage, Msg: fmt.Sprintf("unknown format %q", name), Hint: hint}
+}
+
+// formatAlias maps the names people reach for to akv's format.
+func formatAlias(name string) (alt, why string) {
+	switch strings.ToLower(name) {
+	case "bash", "sh", "zsh", "ksh", "dash", "posix", "export":
+		return "shell", "its export lines are read by bash, zsh, dash, ksh and busybox sh alike"
+	case "env", ".env", "dot-env", "dotenv-file":
+		return "dotenv", "the .env subset compose, python-dotenv, node dotenv and systemd all read (or dotenv-compose, dotenv-python, dotenv-node)"
+	case "compose", "docker-compose":
+		return "dotenv-compose", "docker compose's --env-file and env_file:"
+	case "pwsh", "ps1", "ps":
+		return "powershell", "$env: assignments for PowerShell"
+	case "makefile", "gmake", "mk":
+		return "make", "a GNU make include"
+	case "gha", "actions", "github-actions":
+		return "github", "masks and $GITHUB_ENV blocks for GitHub Actions"
+	case "azdo", "ado", "vso", "azure-pipelines":
+		return "azure-devops", "##vso logging commands for Azure Pipelines"
+	}
+	return "", ""
 }
 
 func refusal(formatName, name, value, why string) error {
@@ -237,10 +267,12 @@ func refuseMake(n, v string) string {
 	return ""
 }
 
+// reservedGitHub names the variables the runner refuses from $GITHUB_ENV.
+func reservedGitHub(n string) bool {
+	return n == "NODE_OPTIONS" || strings.HasPrefix(strings.ToUpper(n), "GITHUB_")
+}
+
 func refuseGitHub(n, v string) string {
-	if n == "NODE_OPTIONS" || strings.HasPrefix(strings.ToUpper(n), "GITHUB_") {
-		return "GitHub refuses to set " + n + " through $GITHUB_ENV"
-	}
 	if why := refuseUTF8(n, v); why != "" {
 		return why
 	}

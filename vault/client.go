@@ -65,6 +65,7 @@ type Options struct {
 	Credential  azcore.TokenCredential
 	HTTPClient  *http.Client // nil means NewHTTPClient("", Concurrency)
 	Endpoints   Endpoints
+	CAFile      bool                 // AKV_CA_FILE is in use (for hints)
 	Concurrency int                  // parallel requests; zero means 16
 	Log         func(string, ...any) // diagnostics, never values
 	MaxRetries  int                  // per request on 5xx and network errors; zero means 4 (429s retry while --timeout allows)
@@ -166,6 +167,7 @@ func New(o Options) (*Client, error) {
 type vaultClient struct {
 	label  string
 	origin string // scheme://host:port, the only one its requests go to
+	caFile bool   // for the unknown-authority hint
 	sc     *azsecrets.Client
 
 	once     sync.Once
@@ -285,7 +287,7 @@ func (c *Client) vault(ctx context.Context, r Ref) (*vaultClient, error) {
 	if v, ok := c.vaults[base]; ok {
 		return v, nil
 	}
-	v := &vaultClient{label: r.VaultLabel(), ready: make(chan struct{})}
+	v := &vaultClient{label: r.VaultLabel(), caFile: c.opts.CAFile, ready: make(chan struct{})}
 	if !eps.Trusted(base) {
 		return nil, eps.untrusted(v.label, base)
 	}

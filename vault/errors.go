@@ -66,8 +66,11 @@ func KindOf(err error) string {
 
 // classify turns what azsecrets returned into an *Error naming op.
 func (v *vaultClient) classify(op string, err error) error {
+	if e := hostNotFound(v.label, err); e != nil && KindOf(err) == KindInternal {
+		return e
+	}
 	tenant, _ := v.tokenTenant.Load().(string)
-	return classify(op, v.label, tenant, err)
+	return withCAHint(classify(op, v.label, tenant, err), v.caFile)
 }
 
 // classify turns what azsecrets returned into an *Error naming op;

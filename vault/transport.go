@@ -58,6 +58,9 @@ func (t *vaultTransport) Do(req *http.Request) (*http.Response, error) {
 				hint: "the certificate must chain to a trusted CA (the system's, or one in AKV_CA_FILE) and name the host akv connects to (an IP SAN for an IP address)",
 				err:  err}
 		}
+		if _, ok := noSuchHost(err); ok {
+			return nil, finalNetError{&netError{err}}
+		}
 		return nil, &netError{err}
 	}
 	if f := t.check(resp); f != nil {

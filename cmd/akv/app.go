@@ -17,6 +17,10 @@ func run(ctx context.Context, env *Env, args []string) (code int) {
 	defer lastResort(env.Stderr, &code)
 	defer quitLikeTerm()()
 	app := newApp(env)
+	args, err := reorderArgs(app, args)
+	if err != nil {
+		return report(env.Stderr, err)
+	}
 	if err := app.RunContext(ctx, args); err != nil {
 		return report(env.Stderr, err)
 	}
@@ -37,6 +41,7 @@ func newApp(env *Env) *cli.App {
 		emulatorCommand(env),
 		completionCommand(env),
 		versionCommand(env),
+		completeCommand(env),
 	}
 	for _, c := range commands {
 		if !c.SkipFlagParsing {
@@ -57,20 +62,29 @@ Examples:
    akv export --vault myvault --prefix app- --format dotenv -o .env
    DB_PASSWORD=akv://myvault/db-password akv run -- ./migrate.sh
 
-Try it offline: akv emulator --write-env e.env & then . ./e.env`,
-		Commands:       commands,
-		Flags:          globalFlags(),
-		HideVersion:    true,
-		Writer:         env.Stdout,
-		ErrWriter:      env.Stderr,
-		Reader:         env.Stdin,
-		OnUsageError:   onUsageError,
-		ExitErrHandler: func(*cli.Context, error) {}, // exit codes are ours, never os.Exit in urfave
-		Suggest:        true,
+Try it offline: akv emulator -- bash   (a shell with a local vault; exit to stop it)`,
+		Commands: commands,
+		Flags: append(globalFlags(),
+			&cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version, as 'akv version' does"}),
+		// urfave's own version flag would take -v; ours is --version and -V.
+		// The help shows the same line as --version and 'akv version'.
+		HideVersion:           true,
+		Version:               versionString(),
+		CustomAppHelpTemplate: strings.Replace(cli.AppHelpTemplate, "{{if .Version}}{{if not .HideVersion}}", "{{if .Version}}{{if true}}", 1),
+		Writer:                env.Stdout,
+		ErrWriter:             env.Stderr,
+		Reader:                env.Stdin,
+		OnUsageError:          onUsageError,
+		ExitErrHandler:        func(*cli.Context, error) {}, // exit codes are ours, never os.Exit in urfave
+		Suggest:               true,
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(env.Stderr, "akv: no help for unknown command %q\n", name)
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				_, err := fmt.Fprintln(env.Stdout, versionString())
+				return err
+			}
 			if c.Args().Present() {
 				return unknownCommand(c, c.Args().First())
 			}

@@ -66,9 +66,6 @@ Examples:
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
-			if err := flagsFirst(args); err != nil {
-				return err
-			}
 			if len(args) != 1 {
 				return usageError("for example: akv cert --chain chain.pem --key key.pem akv://myvault/tls-cert", "cert takes one reference")
 			}

@@ -2,13 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/akv-cli/akv/credential"
-	"github.com/akv-cli/akv/templates"
 )
 
 func completionCommand(env *Env) *cli.Command {
@@ -17,23 +12,27 @@ func completionCommand(env *Env) *cli.Command {
 		Usage: "print a shell completion script (bash, zsh or fish)",
 		UsageText: `akv completion bash|zsh|fish
 
+Completes commands, flags, --format and --auth values, and secret names
+from the vault (--vault or AKV_VAULT) with one listing bounded to 2 s,
+silent when it fails. The scripts ask 'akv __complete' what comes next.
+
 Examples:
    source <(akv completion bash)                  # in ~/.bashrc
-   akv completion zsh > "${fpath[1]}/_akv"
-   akv completion fish > ~/.config/fish/completions/akv.fish`,
+   mkdir -p ~/.zfunc && akv completion zsh > ~/.zfunc/_akv
+                                                  # ~/.zshrc: fpath=(~/.zfunc $fpath) before compinit
+   mkdir -p ~/.config/fish/completions && akv completion fish > ~/.config/fish/completions/akv.fish`,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("for example: akv completion bash", "completion needs one shell: bash, zsh or fish")
 			}
-			spec := completionSpec(c.App)
 			var out string
 			switch c.Args().First() {
 			case "bash":
-				out = bashCompletion(spec)
+				out = bashCompletion
 			case "zsh":
-				out = "#compdef akv\nautoload -U +X bashcompinit && bashcompinit\n" + bashCompletion(spec)
+				out = zshCompletion
 			case "fish":
-				out = fishCompletion(spec)
+				out = fishCompletion
 			default:
 				return usageError("use bash, zsh or fish", "no completion for shell %q", c.Args().First())
 			}
@@ -43,95 +42,77 @@ Examples:
 	}
 }
 
-type cmdSpec struct {
-	name  string
-	usage string
-	flags []string // --long and -s names
-}
+// The scripts hand the words to `akv __complete` (complete.go), which
+// prints "value<TAB>description" lines or ":files".
 
-func completionSpec(app *cli.App) []cmdSpec {
-	var specs []cmdSpec
-	for _, c := range app.Commands {
-		if c.Hidden || c.Name == "help" {
-			continue
-		}
-		s := cmdSpec{name: c.Name, usage: c.Usage}
-		for _, f := range c.Flags {
-			for _, n := range f.Names() {
-				if len(n) == 1 {
-					s.flags = append(s.flags, "-"+n)
-				} else {
-					s.flags = append(s.flags, "--"+n)
-				}
-			}
-		}
-		sort.Strings(s.flags)
-		specs = append(specs, s)
-	}
-	return specs
-}
-
-func formatNames() []string {
-	var names []string
-	for _, f := range templates.Formats() {
-		names = append(names, f[0])
-	}
-	return names
-}
-
-func bashCompletion(specs []cmdSpec) string {
-	var names []string
-	var cases strings.Builder
-	for _, s := range specs {
-		names = append(names, s.name)
-		fmt.Fprintf(&cases, "    %s) opts=%q ;;\n", s.name, strings.Join(s.flags, " "))
-	}
-	return fmt.Sprintf(`# akv completion for bash (and zsh through bashcompinit)
+const bashCompletion = `# akv completion for bash: source <(akv completion bash)
 _akv() {
-  local cur prev cmd opts i
-  cur=${COMP_WORDS[COMP_CWORD]}
-  prev=${COMP_WORDS[COMP_CWORD-1]}
-  cmd=
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
-  done
-  case $prev in
-    --format|-f) COMPREPLY=($(compgen -W %q -- "$cur")); return ;;
-    --auth) COMPREPLY=($(compgen -W %q -- "$cur")); return ;;
-    --cloud) COMPREPLY=($(compgen -W "public china usgov" -- "$cur")); return ;;
-    --env-file|--output|-o|--input|-i|--secrets|--write-env) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-  esac
-  if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W %q -- "$cur"))
+  local line=${COMP_LINE:0:COMP_POINT} cur out c
+  local -a words
+  read -ra words <<< "$line"
+  case $line in *[[:space:]]) words+=("") ;; esac
+  [ ${#words[@]} -gt 1 ] || return 0
+  cur=${words[${#words[@]}-1]}
+  out=$(akv __complete "${words[@]:1}" 2>/dev/null) || return 0
+  COMPREPLY=()
+  if [ "$out" = ":files" ]; then
+    compopt -o default 2>/dev/null
+    return 0
+  fi
+  while IFS= read -r c; do
+    [ -n "$c" ] || continue
+    c=${c%%$'\t'*}
+    # bash splits --flag=value at "=": the word to replace is the value
+    case $cur in *=*) case $COMP_WORDBREAKS in *=*) c=${c#*=} ;; esac ;; esac
+    COMPREPLY+=("$c")
+  done <<< "$out"
+}
+complete -F _akv akv
+`
+
+const zshCompletion = `#compdef akv
+# akv completion for zsh: save as _akv in a directory on $fpath (before
+# compinit runs), or after compinit: source <(akv completion zsh)
+_akv() {
+  local -a out cands
+  local line value
+  out=("${(@f)$(akv __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  if [[ ${out[1]} == ":files" ]]; then
+    _files
     return
   fi
-  case $cmd in
-%s    completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
-    *) opts= ;;
-  esac
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  for line in "${out[@]}"; do
+    [[ -n $line ]] || continue
+    value=${line%%$'\t'*}
+    value=${value//:/\\:}
+    if [[ $line == *$'\t'* ]]; then
+      cands+=("$value:${line#*$'\t'}")
+    else
+      cands+=("$value")
+    fi
+  done
+  (( ${#cands} )) && _describe -t akv akv cands
 }
-complete -o default -F _akv akv
-`, strings.Join(formatNames(), " "), strings.Join(credential.Modes(), " "), strings.Join(names, " "), cases.String())
-}
+# Autoloaded from $fpath, this file is the body of _akv: complete at once,
+# so the first Tab already works. Sourced, register the function.
+if [[ ${funcstack[1]} == _akv ]]; then
+  _akv "$@"
+else
+  compdef _akv akv
+fi
+`
 
-func fishCompletion(specs []cmdSpec) string {
-	var b strings.Builder
-	b.WriteString("# akv completion for fish\ncomplete -c akv -f\n")
-	for _, s := range specs {
-		fmt.Fprintf(&b, "complete -c akv -n '__fish_use_subcommand' -a %s -d %s\n", s.name, fishQuote(s.usage))
-		for _, f := range s.flags {
-			if strings.HasPrefix(f, "--") {
-				fmt.Fprintf(&b, "complete -c akv -n '__fish_seen_subcommand_from %s' -l %s\n", s.name, f[2:])
-			} else {
-				fmt.Fprintf(&b, "complete -c akv -n '__fish_seen_subcommand_from %s' -s %s\n", s.name, f[1:])
-			}
-		}
-	}
-	fmt.Fprintf(&b, "complete -c akv -l format -s f -x -a %s\n", fishQuote(strings.Join(formatNames(), " ")))
-	fmt.Fprintf(&b, "complete -c akv -l auth -x -a %s\n", fishQuote(strings.Join(credential.Modes(), " ")))
-	fmt.Fprintf(&b, "complete -c akv -n '__fish_seen_subcommand_from completion' -x -a 'bash zsh fish'\n")
-	return b.String()
-}
-
-func fishQuote(s string) string { return templates.Fish(s) }
+const fishCompletion = `# akv completion for fish: akv completion fish > ~/.config/fish/completions/akv.fish
+function __akv_complete
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l cur (commandline -ct)
+    set -l out (akv __complete $words "$cur" 2>/dev/null)
+    if test "$out[1]" = ":files"
+        __fish_complete_path "$cur"
+        return
+    end
+    printf '%s\n' $out
+end
+complete -c akv -f -a '(__akv_complete)'
+`

@@ -1,37 +1,35 @@
 #!/usr/bin/env bash
 # A short tour of akv against the built-in emulator: nothing leaves this
-# machine. The emulator stops whatever happens (trap).
+# machine. The tour runs itself under `akv emulator -- bash`, so the
+# emulator stops when the tour ends, whatever happens.
 set -euo pipefail
 akv_bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+if [ -z "${AKV_DEMO_INSIDE:-}" ]; then
+  AKV_DEMO_INSIDE=1 exec "$akv_bin" emulator -- bash "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")" "$akv_bin"
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/akv-demo.XXXXXX")
-emu_pid=
-cleanup() {
-  if [ -n "$emu_pid" ]; then kill "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
 cd "$work"
 akv() { "$akv_bin" "$@"; }
 bold= plain=
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$(printf '\033[1m') plain=$(printf '\033[0m'); fi
 step() { printf '\n%s== %s%s\n$ %s\n' "$bold" "$1" "$plain" "$2"; }
 
-"$akv_bin" emulator --write-env emu.env >/dev/null 2>&1 &
-emu_pid=$!
-for _ in $(seq 100); do [ -s emu.env ] && break; sleep 0.05; done
-[ -s emu.env ] || { echo "demo: the emulator did not start" >&2; exit 1; }
-. ./emu.env
-echo "An emulator runs on loopback; akv finds it through this environment:"
-sed 's/^/    /' emu.env
+echo "This tour runs under 'akv emulator -- bash': a local Key Vault and token"
+echo "endpoint on 127.0.0.1, found through this environment:"
+env | grep -E '^(MSI_ENDPOINT|AKV_VAULT_ENDPOINTS|AKV_CA_FILE|AKV_VAULT)=' | sort | sed 's/^/    /'
 
-step "A token from the (emulated) Cloud Shell managed identity" 'akv token | cut -c1-40'
-akv token | cut -c1-40
+step "Which identity akv uses, and why (never the token)" 'akv whoami'
+akv whoami
 
-step "Names and attributes, never values" 'akv list --prefix app-'
-akv list --prefix app-
+step "Names and attributes, never values" 'akv list --table --prefix app-'
+akv list --table --prefix app-
 
 step "Values, one per line" 'akv get db-password api-key'
 akv get db-password api-key
+
+step "JSON, with version, update time, content type and tags" 'akv get --json --meta db-password'
+akv get --json --meta db-password
 
 step "Every App Service reference form works too" 'akv get "@Microsoft.KeyVault(VaultName=demo;SecretName=db-password)"'
 akv get "@Microsoft.KeyVault(VaultName=demo;SecretName=db-password)"
@@ -39,30 +37,36 @@ akv get "@Microsoft.KeyVault(VaultName=demo;SecretName=db-password)"
 step "A missing secret: a clear error and exit code 4" 'akv get no-such-secret'
 akv get no-such-secret || echo "exit code: $?"
 
-step "A dry run of a selection" 'akv check db-password api-key multi-line'
-akv check db-password api-key multi-line
-
 step "Source secrets into this shell (the exit status survives)" 'out=$(akv export db-password api-key) && eval "$out"'
 out=$(akv export db-password api-key) && eval "$out"
 echo "DB_PASSWORD is ${#DB_PASSWORD} characters long"
 
-step "A .env for docker compose, written atomically with mode 0600" 'akv export --prefix app- --strip-prefix app- --format dotenv-compose -o .env'
-akv export --prefix app- --strip-prefix app- --format dotenv-compose -o .env
+step "Select by tag: a .env for docker compose, atomic, mode 0600" 'akv export --tag app=demo --format dotenv-compose -o .env'
+akv export --tag app=demo --format dotenv-compose -o .env
 ls -l .env | cut -d' ' -f1
 cat .env
+
+step "A typo in a selection is an error, not an empty .env" 'akv export --prefix ap- -o .env'
+akv export --prefix ap- -o .env || echo "exit code: $? (and .env still has $(wc -l < .env) lines)"
 
 step "A value a format cannot carry is refused, naming the formats that can" 'akv export --format docker multi-line'
 akv export --format docker multi-line || echo "exit code: $?"
 
-step "Render a template: every secret fetched in one parallel batch" 'akv render -i deploy.tpl'
 cat > deploy.tpl <<'TPL'
 DATABASE_URL={{ secret "app-db-url" | compose }}
 MOTD={{ secret "vec-mixed-quotes" | shell }}
 TPL
+step "A template: every secret fetched in one parallel batch, each value escaped for its place" 'cat deploy.tpl'
+cat deploy.tpl
+step "...rendered" 'akv render -i deploy.tpl'
 akv render -i deploy.tpl
 
-step "Run a program with secrets only in its environment" 'DB_PASSWORD=akv://demo/db-password akv run --mask -- sh -c '\''echo "connecting with $DB_PASSWORD"'\'''
+step "A dry run of a selection" 'akv check db-password api-key multi-line'
+akv check db-password api-key multi-line
+
+step "Run a program with secrets only in its environment, masked in its output" 'DB_PASSWORD=akv://demo/db-password akv run --mask -- sh -c '\''echo "connecting with $DB_PASSWORD"'\'''
 DB_PASSWORD=akv://demo/db-password akv run --mask -- sh -c 'echo "connecting with $DB_PASSWORD"'
 
 echo
-echo "Done: the emulator stops now. Try it yourself: bin/akv emulator --write-env e.env & then . ./e.env"
+echo "Done; the emulator stops with this tour. Try it yourself, in a shell of your own:"
+echo "bin/akv emulator -- bash"

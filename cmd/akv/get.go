@@ -17,23 +17,26 @@ func getCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:  "get",
 		Usage: "print secret values",
-		UsageText: `akv get [-n] [-d] [--json [--meta]] REF...
+		UsageText: `akv get [-n] [-d] [--json [--meta]] [-o FILE] REF...
 
 Prints each value and a newline. A REF is akv://VAULT/NAME[/VERSION], a Key
 Vault secret URL, an @Microsoft.KeyVault(...) reference, or a NAME with
---vault. Shell substitution $(...) strips trailing newlines: use -n with -o
-style redirection, or 'akv export', when the exact bytes matter.
+--vault. Shell substitution $(...) strips trailing newlines: when the
+exact bytes matter, write them with -o FILE (atomically, mode 0600, like
+-n: no newline added), or use 'akv export'.
 
 Examples:
    akv get akv://myvault/db-password
    DB_PASSWORD=$(akv get --vault myvault db-password)
-   akv get -n -d akv://myvault/tls-cert-b64 > cert.pem
+   akv get -o key.pem akv://myvault/tls-key
+   akv get -d -o cert.pfx akv://myvault/cert-pfx-b64
    akv get --json --meta --vault myvault db-password api-key`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-newline", Aliases: []string{"n"}, Usage: "print the exact bytes of one value, no newline"},
 			&cli.BoolFlag{Name: "decode", Aliases: []string{"d"}, Usage: "base64-decode the value (binary secrets, certificates)"},
 			&cli.BoolFlag{Name: "json", Usage: `print {"REF": "value", ...}`},
 			&cli.BoolFlag{Name: "meta", Usage: "with --json: value, version, updated, contentType, tags"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the exact bytes (as -n; with --json the JSON) to `FILE` atomically, mode 0600"},
 		},
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
@@ -41,7 +44,13 @@ Examples:
 				return usageError("for example: akv get akv://myvault/db-password", "get needs at least one reference")
 			}
 			asJSON, meta, exact, decode := c.Bool("json"), c.Bool("meta"), c.Bool("no-newline"), c.Bool("decode")
+			target := c.String("output")
+			toFile := target != "" && target != "-"
 			switch {
+			case toFile && !asJSON && len(args) > 1:
+				return usageError("use --json -o FILE for several values, or one -o per value", "-o writes the exact bytes of one value")
+			case toFile && !asJSON:
+				exact = true // a file gets the value's own bytes, never a newline of ours
 			case meta && !asJSON:
 				return usageError("use --json --meta", "--meta goes with --json")
 			case exact && len(args) > 1:
@@ -71,8 +80,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			_, err = env.Stdout.Write(out)
-			return err
+			return writeOutput(env, target, out)
 		},
 	}
 }

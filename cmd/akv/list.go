@@ -17,9 +17,9 @@ func listCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:  "list",
 		Usage: "list secret names and attributes, never values",
-		UsageText: `akv list [--prefix P] [--tag k=v]... [--json]
+		UsageText: `akv list [--prefix P] [--tag k=v]... [--json | --table]
 
-A table on a terminal; tab-separated lines when piped:
+A table on a terminal (or with --table); tab-separated lines when piped:
 name, enabled, updated, content type, tags (k=v;k2=v2).
 
 Examples:
@@ -30,6 +30,7 @@ Examples:
 			&cli.StringFlag{Name: "prefix", Usage: "only names starting with `P`"},
 			&cli.StringSliceFlag{Name: "tag", Usage: "only secrets with tag `k=v` (repeatable, all must match)"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
+			&cli.BoolFlag{Name: "table", Usage: "print the table with its header even when not on a terminal"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -61,7 +62,7 @@ Examples:
 			switch {
 			case c.Bool("json"):
 				out, err = listJSON(items)
-			case env.StdoutTTY:
+			case env.StdoutTTY || c.Bool("table"):
 				out = listTable(items)
 			default:
 				out = listTSV(items)

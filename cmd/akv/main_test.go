@@ -22,7 +22,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"akv":          func() { os.Exit(run(context.Background(), osEnv(), os.Args)) },
+		"akv": func() {
+			useTestResolver() // only with AKV_TEST_DNS, set by the fakedns command
+			os.Exit(run(context.Background(), osEnv(), os.Args))
+		},
 		"akv-crashing": crashingMain,
 	})
 }
@@ -48,6 +51,7 @@ func TestScripts(t *testing.T) {
 			e.Values["emu"] = &emuHolder{}
 			e.Values["trust"] = &trustFakes{}
 			e.Values["hostile"] = &hostileHolder{t: e.T()}
+			e.Values["dns"] = &dnsLog{}
 			// auto mode takes any az on PATH as a candidate: the scripts
 			// run on a PATH where no az exists, whatever the machine has.
 			e.Setenv("PATH", filepath.Dir(akvPath(e))+string(os.PathListSeparator)+noAz)
@@ -74,6 +78,9 @@ func TestScripts(t *testing.T) {
 			"certseeds":  cmdCertSeeds,
 			"hostile":    cmdHostile,
 			"emuretry":   cmdEmuRetry,
+			"fakedns":    cmdFakeDNS,
+			"refused":    cmdRefused,
+			"dnsqueries": cmdDNSQueries,
 		},
 	})
 }

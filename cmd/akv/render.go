@@ -34,7 +34,7 @@ Examples:
 				return usageError("for example: akv render -i deploy.env.tpl -o .env", "render needs -i TEMPLATE")
 			}
 			if c.Args().Present() {
-				return usageError("put flags before arguments; the template is -i FILE", "render takes no arguments")
+				return usageError("the template is -i FILE (- for stdin)", "render takes no arguments")
 			}
 			s, err := loadSettings(c, env)
 			if err != nil {

@@ -26,8 +26,11 @@ func runCommand(env *Env) *cli.Command {
 Every environment variable whose value is a reference (akv://…,
 @Microsoft.KeyVault(...), or a secret URL on a Key Vault host of the
 selected cloud or a vault in AKV_VAULT_ENDPOINTS; other URLs are left as
-they are) is replaced by the secret's value,
-all fetched in one parallel batch; if any fails, CMD never starts. Then akv
+they are) is replaced by the secret's value, all fetched in one parallel
+batch; if any fails, CMD never starts and the error names the variable
+and where it came from. --set NAME=VALUE and env-file lines follow the
+same rule: a reference is fetched, anything else (a bare name too) is a
+literal. Then akv
 becomes CMD (exec), so signals, job control, the terminal and the exit
 status are CMD's own. With --mask, CMD runs as a child whose output is
 streamed through a filter that replaces secret values with *****. Once
@@ -81,9 +84,10 @@ Examples:
 
 // runVar is one variable of the child's environment.
 type runVar struct {
-	name  string
-	value string
-	ref   *vault.Ref
+	name   string
+	value  string
+	ref    *vault.Ref
+	origin string // "--set", "refs.env:3", "the environment": for messages
 }
 
 // runEnvironment builds the child's variables: the inherited environment
@@ -111,11 +115,11 @@ func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
 		if c.Bool("no-inherit") && !isRef && name != "PATH" && name != "HOME" {
 			continue
 		}
-		v := runVar{name: name, value: value}
+		v := runVar{name: name, value: value, origin: "the environment"}
 		if isRef {
 			r, err := vault.Parse(value, s.vault)
 			if err != nil {
-				return nil, fmt.Errorf("environment variable %s: %w", name, err)
+				return nil, fmt.Errorf("%s (from the environment): %w", name, err)
 			}
 			v.ref = &r
 		}
@@ -127,19 +131,31 @@ func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
 			return nil, err
 		}
 		for _, e := range es {
-			set(runVar{name: e.varName, value: e.literal, ref: e.ref})
+			set(runVar{name: e.varName, value: e.literal, ref: e.ref, origin: e.origin})
 		}
 	}
 	for _, kv := range c.StringSlice("set") {
-		name, refText, ok := strings.Cut(kv, "=")
-		if !ok || !templates.ValidName(name) {
-			return nil, usageError("for example --set DB_PASSWORD=akv://myvault/db-password", "bad --set %q: want NAME=REF", kv)
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, usageError("for example --set DB_PASSWORD=akv://myvault/db-password", "bad --set %q: want NAME=VALUE", kv)
 		}
-		r, err := vault.Parse(refText, s.vault)
+		if !templates.ValidName(name) {
+			return nil, usageError(fmt.Sprintf("variable names are letters, digits and _, not starting with a digit: --set %s=%s", suggestName(name), value),
+				"bad --set %q: %q is not a valid variable name", kv, name)
+		}
+		v := runVar{name: name, value: value, origin: "--set"}
+		isRef, err := s.isReference(value) // as in env files: a reference is fetched, the rest is a literal
 		if err != nil {
 			return nil, err
 		}
-		set(runVar{name: name, ref: &r})
+		if isRef {
+			r, err := vault.Parse(value, s.vault)
+			if err != nil {
+				return nil, fmt.Errorf("%s (from --set): %w", name, err)
+			}
+			v.ref = &r
+		}
+		set(v)
 	}
 	return vars, nil
 }
@@ -179,7 +195,7 @@ func resolveVars(ctx context.Context, s *settings, vars []runVar) ([]string, err
 	defer cancel()
 	secrets, err := client.Get(ctx, refs)
 	if err != nil {
-		return nil, err
+		return nil, namedFailures(vars, err)
 	}
 	values := make([]string, 0, len(secrets))
 	i := 0

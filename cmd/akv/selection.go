@@ -20,6 +20,7 @@ func selectionFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "all", Usage: "every enabled secret in the vault"},
 		&cli.StringSliceFlag{Name: "env-file", Usage: "NAME=reference-or-literal lines from `FILE` (repeatable)"},
 		&cli.StringFlag{Name: "strip-prefix", Usage: "drop `P` from secret names before naming variables"},
+		&cli.BoolFlag{Name: "allow-empty", Usage: "succeed when --prefix, --tag, --all or --env-file select nothing (else exit 4)"},
 	}
 }
 
@@ -33,32 +34,29 @@ type entry struct {
 }
 
 type selection struct {
-	entries []entry
-	list    bool
-	filter  vault.Filter
-	strip   string
+	entries    []entry
+	list       bool
+	filter     vault.Filter
+	strip      string
+	allowEmpty bool
+	listing    string // the listing flags as given, for messages: "--prefix ap-"
+	emptyFiles []string
 }
 
 // parseSelection reads arguments (REF or NAME=REF), env files and the
 // listing flags, before any network call.
 func parseSelection(c *cli.Context, s *settings, namesMatter bool) (*selection, error) {
-	sel := &selection{strip: c.String("strip-prefix")}
+	sel := &selection{strip: c.String("strip-prefix"), allowEmpty: c.Bool("allow-empty")}
 	var err error
 	if sel.filter, err = parseFilter(c.String("prefix"), c.StringSlice("tag")); err != nil {
 		return nil, err
 	}
 	sel.list = c.Bool("all") || c.IsSet("prefix") || len(c.StringSlice("tag")) > 0
-	if err := flagsFirst(c.Args().Slice()); err != nil {
-		return nil, err
-	}
+	sel.listing = listingFlags(c)
 	for _, arg := range c.Args().Slice() {
-		name, refText := "", arg
-		if k, v, ok := strings.Cut(arg, "="); ok && templates.IsWord(k) {
-			if !templates.ValidName(k) {
-				return nil, usageError("variable names are letters, digits and _, not starting with a digit",
-					"%q is not a valid variable name", k)
-			}
-			name, refText = k, v
+		name, refText, err := splitNameRef(arg)
+		if err != nil {
+			return nil, err
 		}
 		r, err := vault.Parse(refText, s.vault)
 		if err != nil {
@@ -77,15 +75,82 @@ func parseSelection(c *cli.Context, s *settings, namesMatter bool) (*selection, 
 		if err != nil {
 			return nil, err
 		}
+		if len(es) == 0 {
+			sel.emptyFiles = append(sel.emptyFiles, path)
+		}
 		sel.entries = append(sel.entries, es...)
 	}
-	if len(sel.entries) == 0 && !sel.list {
+	if len(sel.emptyFiles) > 0 && !sel.allowEmpty {
+		return nil, &exitError{code: exitNotFound, msg: fmt.Sprintf("env file %s selects nothing: it defines no variable", strings.Join(sel.emptyFiles, ", ")),
+			hint: "add NAME=akv://VAULT/SECRET lines, or pass --allow-empty to accept an empty selection"}
+	}
+	if len(sel.entries) == 0 && !sel.list && len(sel.emptyFiles) == 0 {
 		return nil, usageError("name secrets, or use --prefix, --tag, --all or --env-file", "nothing selected")
 	}
 	if sel.list && s.vault == "" {
 		return nil, vault.NoVaultError("--prefix, --tag and --all")
 	}
 	return sel, nil
+}
+
+// splitNameRef reads REF or NAME=REF. An "=" outside an App Service
+// reference always means NAME=REF (no other reference form holds one), so
+// a bad NAME is reported as a bad variable name, not a bad reference.
+func splitNameRef(arg string) (name, ref string, err error) {
+	k, v, ok := strings.Cut(arg, "=")
+	if !ok || strings.HasPrefix(arg, "@Microsoft.KeyVault(") {
+		return "", arg, nil
+	}
+	if !templates.ValidName(k) {
+		return "", "", usageError(fmt.Sprintf("variable names are letters, digits and _, not starting with a digit: %s=%s", suggestName(k), v),
+			"%q in %q is not a valid variable name", k, arg)
+	}
+	return k, v, nil
+}
+
+// suggestName turns an invalid variable name into a valid one:
+// my-var → MY_VAR, 9lives → _9LIVES.
+func suggestName(s string) string {
+	b := []byte(strings.ToUpper(s))
+	for i, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 || b[0] >= '0' && b[0] <= '9' {
+		b = append([]byte{'_'}, b...)
+	}
+	return string(b)
+}
+
+// listingFlags are --prefix, --tag and --all as given, for messages.
+func listingFlags(c *cli.Context) string {
+	var parts []string
+	if c.IsSet("prefix") {
+		parts = append(parts, "--prefix "+c.String("prefix"))
+	}
+	for _, t := range c.StringSlice("tag") {
+		parts = append(parts, "--tag "+t)
+	}
+	if c.Bool("all") {
+		parts = append(parts, "--all")
+	}
+	return strings.Join(parts, " ")
+}
+
+// emptyListing is the error for a listing that selected nothing: a typo
+// in --prefix must not turn into an empty .env (exit 4, nothing written).
+func (sel *selection) emptyListing(s *settings, matched vault.Selected) error {
+	name := s.vault
+	if v, err := s.vaultRef(); err == nil {
+		name = v.VaultLabel()
+	}
+	msg := fmt.Sprintf("no secret in vault %s matches %s", name, sel.listing)
+	if len(matched.Disabled) > 0 {
+		msg += fmt.Sprintf(" (%d disabled skipped)", len(matched.Disabled))
+	}
+	return &exitError{code: exitNotFound, msg: msg,
+		hint: fmt.Sprintf("check the names with 'akv list --vault %s', or pass --allow-empty to accept an empty selection", name)}
 }
 
 // readEnvFile parses a reference env file: values that look like
@@ -109,7 +174,7 @@ func readEnvFile(path string, s *settings) ([]entry, error) {
 		if isRef {
 			r, err := vault.Parse(p.Value, s.vault)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", e.origin, err)
+				return nil, fmt.Errorf("%s: %s: %w", e.origin, p.Name, err)
 			}
 			e.ref = &r
 		}
@@ -176,6 +241,9 @@ func (sel *selection) resolve(ctx context.Context, s *settings, client *vault.Cl
 	}
 	for _, d := range matched.Disabled {
 		fmt.Fprintf(s.env.Stderr, "akv: note: skipping disabled secret %s\n", inert(d.Name))
+	}
+	if sel.list && len(matched.Secrets) == 0 && !sel.allowEmpty {
+		return nil, sel.emptyListing(s, matched)
 	}
 	out := sel.combine(got, matched.Secrets, namesMatter)
 	if namesMatter {

@@ -155,16 +155,13 @@ func (s *settings) client() (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vault.New(vault.Options{Credential: cred.Credential, HTTPClient: hc, Endpoints: eps,
+	return vault.New(vault.Options{Credential: cred.Credential, HTTPClient: hc, Endpoints: eps, CAFile: s.env.Getenv("AKV_CA_FILE") != "",
 		Concurrency: s.concurrency, Log: s.logf, Progress: s.progress(), TokenScope: "https://" + eps.Suffix + "/.default"})
 }
 
 // parseRefs parses every argument before anything is sent, reporting all
 // bad ones at once.
 func (s *settings) parseRefs(args []string) ([]vault.Ref, error) {
-	if err := flagsFirst(args); err != nil {
-		return nil, err
-	}
 	var refs []vault.Ref
 	var bad []string
 	var firstErr error
@@ -190,19 +187,6 @@ func hintOf(err error) string {
 		return h.ErrorHint()
 	}
 	return ""
-}
-
-// flagsFirst catches a flag written after the references: urfave stops
-// parsing flags at the first argument, and "--format" would otherwise be
-// looked up as a secret.
-func flagsFirst(args []string) error {
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			return usageError("put flags before the references: akv COMMAND [flags] REF...",
-				"flag %s comes after the references", a)
-		}
-	}
-	return nil
 }
 
 // progress draws "fetched N/M" on a terminal's stderr for bulk fetches of

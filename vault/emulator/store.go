@@ -77,6 +77,7 @@ func DemoSeeds() map[string]Seed {
 	for name, v := range vectors {
 		seeds["vec-"+name] = Seed{Value: v, Tags: map[string]string{"set": "vectors"}}
 	}
+	maps.Copy(seeds, readmeSeeds())
 	return seeds
 }
 
