@@ -43,6 +43,14 @@ var expiryLayouts = []string{
 	time.RFC3339Nano,
 }
 
+// latestExpiry, 9999-12-31T23:59:59Z in Unix seconds, is the latest
+// expiry an endpoint may state: anything later is garbage, not a time.
+const latestExpiry = 253402300799
+
+// maxExpiresIn, a century, is the longest expires_in that is a lifetime
+// (and well inside a time.Duration, which a larger one would wrap).
+const maxExpiresIn = 100 * 365 * 24 * 3600
+
 // ParseExpiry turns an endpoint's expires_on (or, when that is empty,
 // expires_in counted from now) into a time. An expiry it cannot read is an
 // error: treating it as "never expires" would hide a broken endpoint.
@@ -50,7 +58,8 @@ func ParseExpiry(expiresOn, expiresIn string, now time.Time) (time.Time, error) 
 	on := strings.TrimSpace(expiresOn)
 	if on != "" {
 		if secs, err := strconv.ParseFloat(on, 64); err == nil {
-			if secs <= 0 {
+			// NaN, Inf and 1e300 parse too; converted they would wrap.
+			if !(secs > 0 && secs <= latestExpiry) {
 				return time.Time{}, fmt.Errorf("expires_on %q is not a valid time", on)
 			}
 			return time.Unix(int64(secs), 0).UTC(), nil
@@ -67,7 +76,7 @@ func ParseExpiry(expiresOn, expiresIn string, now time.Time) (time.Time, error) 
 		return time.Time{}, fmt.Errorf("response has neither expires_on nor expires_in")
 	}
 	secs, err := strconv.ParseFloat(in, 64)
-	if err != nil || secs <= 0 {
+	if err != nil || !(secs > 0 && secs <= maxExpiresIn) {
 		return time.Time{}, fmt.Errorf("cannot parse expires_in %q", in)
 	}
 	return now.Add(time.Duration(secs * float64(time.Second))).UTC(), nil

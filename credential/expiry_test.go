@@ -39,6 +39,9 @@ func TestParseExpiry(t *testing.T) {
 func TestParseExpiryRefusesGarbage(t *testing.T) {
 	for _, tt := range []struct{ on, in string }{
 		{"tomorrow", ""}, {"", ""}, {"", "soon"}, {"0", ""}, {"-5", ""}, {"", "-1"}, {"13/45/2026 18:05:53 +00:00", ""},
+		// Numbers that are no time: strconv reads them, a conversion to
+		// int64 or Duration would wrap them into the past or the far future.
+		{"NaN", ""}, {"Inf", ""}, {"1e300", ""}, {"253402300800", ""}, {"", "NaN"}, {"", "+Inf"}, {"", "1e300"}, {"", "9.3e9"},
 	} {
 		if got, err := ParseExpiry(tt.on, tt.in, time.Now()); err == nil {
 			t.Errorf("ParseExpiry(%q, %q) = %v, want an error", tt.on, tt.in, got)

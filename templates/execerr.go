@@ -38,7 +38,6 @@ var safeReasons = sync.OnceValue(func() []*regexp.Regexp {
 		`dereference of nil pointer of type \S+`,
 		`cannot assign nil to \S+`,
 		// funcs.go, after "error calling FUNC: ".
-		`index out of range: -?\d+`,
 		`cannot index slice/array with (nil|type \S+)`,
 		`index of (untyped nil|nil pointer)`,
 		`can't index item of type \S+`,
@@ -48,7 +47,6 @@ var safeReasons = sync.OnceValue(func() []*regexp.Regexp {
 		`too many slice indexes: \d+`,
 		`cannot 3-index slice a string`,
 		`can't slice item of type \S+`,
-		`invalid slice index: -?\d+ > -?\d+`,
 		`len of (nil pointer|type \S+)`,
 		`call of nil`,
 		`incompatible types for comparison: \S+ and \S+`,
@@ -89,6 +87,11 @@ func valueFreeReason(reason string) string {
 			typ = "another kind"
 		}
 		return "error calling call: its first argument is not a function but of type " + typ
+	case fn != "" && (strings.HasPrefix(inner, "index out of range: ") || strings.HasPrefix(inner, "invalid slice index: ")):
+		// The index may be computed from a value (a byte of it, its
+		// length); a literal one is in the action already.
+		what, _, _ := strings.Cut(inner, ": ")
+		return "error calling " + fn + ": " + what
 	case fn != "" && strings.HasPrefix(inner, "non-comparable type"):
 		return "error calling " + fn + ": non-comparable types"
 	}

@@ -134,7 +134,7 @@ func TestTemplateErrorNamesPositionAndFunction(t *testing.T) {
 		`{{ secret "x" | call }}`:             {"in.tpl:1:", "call", "not a function but of type string"},
 		`{{ range secret "x" }}{{ end }}`:     {"in.tpl:1:", "range", "can't iterate over"},
 		`{{ if eq (secret "x") 1 }}{{ end }}`: {"in.tpl:1:", "eq", "incompatible types for comparison: string and int"},
-		"\n\n{{ index (secret \"x\") 99 }}":   {"in.tpl:3:", "index", "index out of range: 99"},
+		"\n\n{{ index (secret \"x\") 99 }}":   {"in.tpl:3:", "index (secret", "error calling index: index out of range"},
 	} {
 		_, err := Render("in.tpl", text, resolve)
 		if err == nil {
@@ -148,6 +148,30 @@ func TestTemplateErrorNamesPositionAndFunction(t *testing.T) {
 		}
 		if leaks(err.Error()) != "" {
 			t.Errorf("%s: error shows the value: %q", text, err)
+		}
+	}
+}
+
+// An index or slice bound may be computed from a value: a byte of it
+// (index of a string is a byte), its length. The reason names no number;
+// a literal one is in the action already.
+func TestIndexErrorsShowNoComputedNumber(t *testing.T) {
+	resolve := func([]string) (map[string]string, error) { return map[string]string{"x": "A" + leakCanary}, nil }
+	for _, text := range []string{
+		`{{ index "" (index (secret "x") 0) }}`,
+		`{{ slice "" (index (secret "x") 0) }}`,
+		`{{ slice "" 0 (len (secret "x")) }}`,
+		`{{ slice "abc" (len (secret "x")) 1 }}`,
+		`{{ index "abc" (len (secret "x")) }}`,
+	} {
+		_, err := Render("in.tpl", text, resolve)
+		if err == nil {
+			t.Errorf("%s rendered", text)
+			continue
+		}
+		msg := err.Error()
+		if reason := msg[strings.LastIndex(msg, ">: "):]; strings.ContainsAny(reason, "0123456789") {
+			t.Errorf("%s: the reason holds a number computed from the value: %q", text, msg)
 		}
 	}
 }

@@ -47,6 +47,7 @@ func FuzzVaultAnswer(f *testing.F) {
 	f.Add(honest, 429, "Retry-After: 86400", []byte(`{"error":{"code":"Throttled\u001b[2J"}}`))
 	f.Add(honest, 401, "WWW-Authenticate: Bearer error=\"insufficient_claims\", claims=\"e30=\"", []byte(`{}`))
 	f.Add(honest, 200, "Content-Length: 99999999999", []byte(`{"value":"`))
+	f.Add(`Bearer error="insufficient_claims", authorization="https:", resource="https://vault.azure.net"`, 200, "", []byte(`{}`))
 	f.Fuzz(func(t *testing.T, challenge string, status int, header string, body []byte) {
 		if status < 100 || status > 999 {
 			status = 200

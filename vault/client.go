@@ -31,13 +31,17 @@ func ParseEndpointMap(s string) (map[string]string, error) {
 		if pair == "" {
 			continue
 		}
-		name, u, ok := strings.Cut(pair, "=")
-		pu, err := url.Parse(u)
-		if !ok || !validVaultName(name) || err != nil || pu.Scheme != "https" || pu.Host == "" {
-			return nil, usageErr(fmt.Sprintf("AKV_VAULT_ENDPOINTS: bad entry %q", pair),
-				"want name=https://host[:port], comma-separated")
+		name, base, err := parseEndpointEntry(pair)
+		if err != nil {
+			return nil, err
 		}
-		m[strings.ToLower(name)] = strings.TrimSuffix(u, "/")
+		switch prev, dup := m[name]; {
+		case !dup:
+			m[name] = base
+		case origin(mustParse(prev)) != origin(mustParse(base)):
+			return nil, usageErr(fmt.Sprintf("AKV_VAULT_ENDPOINTS maps %s twice, to %s and %s", name, prev, base),
+				"map each vault name once")
+		}
 	}
 	return m, nil
 }

@@ -248,6 +248,7 @@ func TestNoTokenForAForeignAudience(t *testing.T) {
 		{hostile.ForeignAudience, []string{"https://management.azure.com", "not the Key Vault audience https://vault.azure.net"}},
 		{hostile.OtherCloudAudience, []string{"https://vault.azure.cn", "--cloud china"}},
 		{hostile.MalformedChallenge, []string{"malformed challenge"}},
+		{hostile.ClaimsNoClaims, []string{"malformed challenge (a claims challenge without claims)"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.mode), func(t *testing.T) {

@@ -117,7 +117,13 @@ func (t *vaultTransport) checkChallenge(resp *http.Response) *fault {
 	}
 	if params["error"] == "insufficient_claims" {
 		// A claims challenge (CAE) for a token akv already holds: azcore
-		// asks again for the audience it verified before.
+		// asks again for the audience it verified before. Only one that
+		// carries claims is azcore's to answer; rewritten to just that, no
+		// other parser sees anything this one did not verify.
+		if params["claims"] == "" {
+			return malformed("a claims challenge without claims")
+		}
+		resp.Header.Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_claims", claims="%s"`, params["claims"]))
 		return nil
 	}
 	if !hasResource && !hasScope {

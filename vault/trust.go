@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -65,6 +66,49 @@ func origin(u *url.URL) string {
 		port = map[string]string{"https": "443", "http": "80"}[scheme]
 	}
 	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// parseEndpointEntry reads one AKV_VAULT_ENDPOINTS entry, NAME=ORIGIN,
+// into the lower-case name and https://HOST[:PORT]. An origin is all it
+// may be: a path, query or fragment would ride along on every request, a
+// user name or password is never sent (nor printed back), a port is
+// 1-65535.
+func parseEndpointEntry(pair string) (name, base string, err error) {
+	refuse := func(shown, why string) (string, string, error) {
+		return "", "", usageErr(fmt.Sprintf("AKV_VAULT_ENDPOINTS: entry %q %s", shown, why),
+			"want name=https://host[:port], comma-separated")
+	}
+	name, raw, ok := strings.Cut(pair, "=")
+	if i := strings.Index(raw, "://"); i >= 0 {
+		if at := strings.LastIndex(strings.SplitN(raw[i+3:], "/", 2)[0], "@"); at >= 0 {
+			return refuse(name+"="+raw[:i+3]+"***"+raw[i+3+at:], "holds a user name or password, which akv never sends")
+		}
+	}
+	u, perr := url.Parse(raw)
+	switch {
+	case !ok || !validVaultName(name):
+		return refuse(pair, "does not start with a vault name and =")
+	case perr != nil || u.Scheme != "https" || u.Opaque != "":
+		return refuse(pair, "is not an https URL")
+	case u.Hostname() == "":
+		return refuse(pair, "has no host")
+	case u.Port() != "" && !validPort(u.Port()):
+		return refuse(pair, fmt.Sprintf("has port %s, which is not 1-65535", u.Port()))
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(raw, "#"):
+		return refuse(pair, "has a path, query or fragment: map the vault's origin, https://host[:port]")
+	}
+	return strings.ToLower(name), strings.TrimSuffix(raw, "/"), nil
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// mustParse parses a URL that was parsed before.
+func mustParse(s string) *url.URL {
+	u, _ := url.Parse(s)
+	return u
 }
 
 // untrusted is the refusal of a reference whose host may not receive a

@@ -1,6 +1,9 @@
 package vault
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Issue 11 points 3 and 4: the one rule for where tokens may go.
 func TestTrusted(t *testing.T) {
@@ -64,5 +67,40 @@ func TestBearerParams(t *testing.T) {
 				t.Errorf("%q: %s = %q, want %q", tt.header, k, got[k], v)
 			}
 		}
+	}
+}
+
+// Issue 11 points 3 and 9: AKV_VAULT_ENDPOINTS maps a name to an origin,
+// nothing more: a path, query or fragment would be sent on every request
+// (or silently dropped), a user name or password is never printed back,
+// and a name mapped twice to different origins is ambiguous.
+func TestParseEndpointMapRefusals(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"demo=https://u:hunter2@127.0.0.1:4443", `AKV_VAULT_ENDPOINTS: entry "demo=https://***@127.0.0.1:4443" holds a user name or password`},
+		{"demo=https://hunter2@kv.internal", "holds a user name or password"},
+		{"demo=https://kv.internal/path", `AKV_VAULT_ENDPOINTS: entry "demo=https://kv.internal/path" has a path, query or fragment`},
+		{"demo=https://kv.internal?x=1", "has a path, query or fragment"},
+		{"demo=https://kv.internal/?", "has a path, query or fragment"},
+		{"demo=https://kv.internal#f", "has a path, query or fragment"},
+		{"demo=https://kv.internal//", "has a path, query or fragment"},
+		{"demo=https://:4443", "has no host"},
+		{"demo=https://kv.internal:99999", "has port 99999, which is not 1-65535"},
+		{"demo=https://kv.internal:0", "has port 0"},
+		{"demo=https://kv.internal,DEMO=https://kv2.internal", `AKV_VAULT_ENDPOINTS maps demo twice`},
+	} {
+		_, err := ParseEndpointMap(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || KindOf(err) != KindUsage {
+			t.Errorf("ParseEndpointMap(%q) = %v, want a usage error with %q", tt.in, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error()+hintOf(err), "hunter2") {
+			t.Errorf("ParseEndpointMap(%q) prints the password: %v", tt.in, err)
+		}
+	}
+	m, err := ParseEndpointMap("demo=https://KV.internal:4443/, demo=https://kv.internal:4443, other=https://[::1]:8443")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["demo"] != "https://KV.internal:4443" || m["other"] != "https://[::1]:8443" {
+		t.Fatalf("map = %q", m)
 	}
 }

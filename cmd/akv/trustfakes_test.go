@@ -45,14 +45,15 @@ func tokenBody(token string, expires time.Time) string {
 }
 
 // cmdIDFake starts a fake identity endpoint and sets $IDFAKE to its URL:
-// idfake redirect|expired|controls|claims.
+// idfake redirect|expired|nan-expiry|controls|claims.
 //   - redirect: every answer is a 307 to another server (which counts hits)
 //   - expired: tokens that expired an hour ago
+//   - nan-expiry: a token whose expires_on is "NaN"
 //   - controls: a 400 whose error code and message hold terminal controls
 //   - claims: a good token whose claims hold terminal controls
 func cmdIDFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: idfake redirect|expired|controls|claims")
+		ts.Fatalf("usage: idfake redirect|expired|nan-expiry|controls|claims")
 	}
 	f := fakesOf(ts)
 	f.idRequests.Store(0)
@@ -74,6 +75,8 @@ func cmdIDFake(ts *testscript.TestScript, neg bool, args []string) {
 			w.WriteHeader(http.StatusBadRequest)
 			b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "Bad" + hostileText, "message": "refused" + hostileText}})
 			w.Write(b)
+		case "nan-expiry":
+			io.WriteString(w, `{"access_token":"`+fakeJWT(map[string]any{"tid": "t"})+`","expires_on":"NaN","resource":"https://vault.azure.net","token_type":"Bearer"}`)
 		case "claims":
 			io.WriteString(w, tokenBody(fakeJWT(map[string]any{"tid": "tenant" + hostileText, "oid": "oid" + hostileText,
 				"unique_name": "user" + hostileText, "aud": "https://vault.azure.net" + hostileText}), time.Now().Add(time.Hour)))

@@ -34,6 +34,11 @@ const (
 	// MalformedChallenge: the challenge's authorization URL has no tenant
 	// (azsecrets indexes the path and panics on it).
 	MalformedChallenge Mode = "malformed-challenge"
+	// ClaimsNoClaims: the challenge says error="insufficient_claims" but
+	// carries no claims, and its authorization URL has no tenant: azcore
+	// does not take it for a claims challenge, so without care it reaches
+	// azsecrets's parser unverified (and panics it).
+	ClaimsNoClaims Mode = "claims-no-claims"
 
 	// MissingID: a list item without an id.
 	MissingID Mode = "missing-id"
@@ -133,6 +138,8 @@ func modes() []modeSpec {
 			challenge: `Bearer authorization="https://login.chinacloudapi.cn/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.cn"`},
 		{mode: MalformedChallenge, about: "the challenge's authorization URL has no tenant",
 			challenge: `Bearer authorization="https:", resource="https://vault.azure.net"`},
+		{mode: ClaimsNoClaims, about: "a claims challenge without claims, whose authorization URL has no tenant",
+			challenge: `Bearer error="insufficient_claims", authorization="https:", resource="https://vault.azure.net"`},
 		{mode: MissingID, about: "a list item has no id",
 			vault: listOf(func(s *Server) any { return map[string]any{"attributes": map[string]any{"enabled": true}} })},
 		{mode: ShortID, about: "a list item's id has no secret name",
