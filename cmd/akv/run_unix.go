@@ -59,6 +59,14 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 			return fmt.Errorf("run: open a pseudo-terminal: %w", err)
 		}
 		ptmx = p
+		// The masker must see the bytes the command wrote: a translating
+		// pseudo-terminal ("\n" → "\r\n") splits a multi-line secret into
+		// lines too short to mask. akv's own terminal translates after.
+		if err := rawPtyOutput(tty); err != nil {
+			p.Close()
+			tty.Close()
+			return fmt.Errorf("run: set up the pseudo-terminal: %w", err)
+		}
 		if f, ok := env.Stdout.(*os.File); ok {
 			pty.InheritSize(f, ptmx)
 		}
