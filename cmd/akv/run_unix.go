@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -44,6 +45,9 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 	cmd.Args = argv
 	cmd.Env = childEnv
 	cmd.Stdin = env.Stdin
+	dieWithAkv(cmd)
+	runtime.LockOSThread() // the command's parent thread, for dieWithAkv
+	defer runtime.UnlockOSThread()
 
 	var streams []maskedStream
 	var childEnds []*os.File // the child's side, closed here once it runs
