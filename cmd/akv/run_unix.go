@@ -3,11 +3,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -35,6 +37,9 @@ func waitCode(ee *exec.ExitError) int {
 // forwarded are the signals --mask passes on to the child.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
 	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
+
+// stopping are the forwarded signals that, with the command gone, end akv.
+var stopping = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // runMasked runs the command as a child, forwards signals, and streams its
 // output through maskers. When stdout is a terminal the child writes to a
@@ -134,7 +139,13 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 						pty.InheritSize(f, ptmx)
 					}
 				}
-				cmd.Process.Signal(s)
+				err := cmd.Process.Signal(s)
+				if errors.Is(err, os.ErrProcessDone) && slices.Contains(stopping, s) {
+					// The command has exited; what keeps akv (leftovers
+					// holding its output, a reader that does not read)
+					// must not make it deaf: the signal is akv's own.
+					dieBy(s)
+				}
 			case <-done:
 				return
 			}
