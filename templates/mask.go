@@ -19,8 +19,10 @@ const Mask = "*****"
 // to the destination without a copy.
 const maskOutBuf = 32 << 10
 
-// Masker is an io.Writer that replaces every secret value, and each line
-// of a multi-line value, with Mask before passing output on. Every byte of
+// Masker is an io.Writer that replaces every secret value, each line of
+// a multi-line value, and the forms whitespace handling gives them
+// (trimmed, or words joined by one space as echo $V prints them), with
+// Mask before passing output on. Every byte of
 // every occurrence is hidden, overlapping and adjacent ones included; a
 // run of hidden bytes becomes one Mask. It finds occurrences with an
 // Aho–Corasick automaton, so time is linear in the output whatever the
@@ -73,14 +75,25 @@ func MaskPatterns(values []string) (patterns []string, tooShort []int) {
 			tooShort = append(tooShort, i)
 		}
 		add(v)
+		addSpaced(v, add)
 		if strings.ContainsAny(v, "\r\n") {
 			for _, l := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' }) {
 				add(l)
+				addSpaced(l, add)
 			}
 		}
 	}
 	sort.SliceStable(patterns, func(i, j int) bool { return len(patterns[i]) > len(patterns[j]) })
 	return patterns, tooShort
+}
+
+// addSpaced adds the forms of v that its whitespace commonly takes in
+// output: trimmed (read, xargs, strip()), and as a shell's unquoted $V
+// prints it (echo $V: its words, split on space, tab and newline, joined
+// by single spaces).
+func addSpaced(v string, add func(string)) {
+	add(strings.TrimSpace(v))
+	add(strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }), " "))
 }
 
 // NewMasker masks values in everything written to w.

@@ -80,8 +80,27 @@ func TestMaskPatternsShortValues(t *testing.T) {
 	if len(short) != 1 || short[0] != 0 {
 		t.Errorf("too short = %v, want [0]", short)
 	}
-	if strings.Join(p, "|") != "x\nlonger line\nyz|longer line|abcd" {
+	if strings.Join(p, "|") != "x\nlonger line\nyz|x longer line yz|longer line|abcd" {
 		t.Errorf("patterns = %q", p)
+	}
+}
+
+// A shell's unquoted $X (echo $X) trims a value and joins its words with
+// single spaces; read, xargs and most languages' strip() trim it. Those
+// forms are hidden too: today "  padded  " came out as "[ padded ]".
+func TestMaskerHidesWhitespaceNormalisedForms(t *testing.T) {
+	values := []string{"  padded  ", "ta\tb  c\n", "lf-1\nlf-2\nl3", "a b"}
+	for in, want := range map[string]string{
+		"[ padded ]":           "[ ***** ]",
+		"[ta b c]":             "[*****]",
+		"[lf-1 lf-2 l3]":       "[*****]",
+		"x=ta\tb  c. y":        "x=*****. y",
+		"printf: lf-1\nlf-2\n": "printf: *****\n*****\n",
+		"short: a b":           "short: a b",
+	} {
+		if got := maskAll(t, values, in); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -3,10 +3,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
+	"slices"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -35,6 +38,9 @@ func waitCode(ee *exec.ExitError) int {
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
 	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
 
+// stopping are the forwarded signals that, with the command gone, end akv.
+var stopping = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
 // runMasked runs the command as a child, forwards signals, and streams its
 // output through maskers. When stdout is a terminal the child writes to a
 // pseudo-terminal, so colours and progress bars survive; its stderr shares
@@ -44,6 +50,9 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 	cmd.Args = argv
 	cmd.Env = childEnv
 	cmd.Stdin = env.Stdin
+	dieWithAkv(cmd)
+	runtime.LockOSThread() // the command's parent thread, for dieWithAkv
+	defer runtime.UnlockOSThread()
 
 	var streams []maskedStream
 	var childEnds []*os.File // the child's side, closed here once it runs
@@ -59,6 +68,14 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 			return fmt.Errorf("run: open a pseudo-terminal: %w", err)
 		}
 		ptmx = p
+		// The masker must see the bytes the command wrote: a translating
+		// pseudo-terminal ("\n" → "\r\n") splits a multi-line secret into
+		// lines too short to mask. akv's own terminal translates after.
+		if err := rawPtyOutput(tty); err != nil {
+			p.Close()
+			tty.Close()
+			return fmt.Errorf("run: set up the pseudo-terminal: %w", err)
+		}
 		if f, ok := env.Stdout.(*os.File); ok {
 			pty.InheritSize(f, ptmx)
 		}
@@ -122,7 +139,13 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 						pty.InheritSize(f, ptmx)
 					}
 				}
-				cmd.Process.Signal(s)
+				err := cmd.Process.Signal(s)
+				if errors.Is(err, os.ErrProcessDone) && slices.Contains(stopping, s) {
+					// The command has exited; what keeps akv (leftovers
+					// holding its output, a reader that does not read)
+					// must not make it deaf: the signal is akv's own.
+					dieBy(s)
+				}
 			case <-done:
 				return
 			}

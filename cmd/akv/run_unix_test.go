@@ -85,3 +85,41 @@ func TestMaskOnTerminalDoesNotWaitForLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal, the command's bytes reach the masker as it wrote them:
+// the pseudo-terminal translates nothing (akv's own terminal still does).
+// Its default "\n" → "\r\n" made a multi-line secret whose lines are each
+// too short to mask on their own ("ab\ncd\nef") come through in clear, and
+// doubled every carriage return on akv's terminal.
+func TestMaskOnTerminalPassesBytesUntranslated(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatalf("open a pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	var got bytes.Buffer
+	copied := make(chan struct{})
+	go func() { io.Copy(&got, ptmx); close(copied) }()
+
+	secrets := []string{"ab\ncd\nef", "abc\r\ndef"}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: tty, StdoutTTY: true, StderrTTY: true}
+	// The output terminal (tty) must not translate either, so what the
+	// command wrote is what arrives at ptmx.
+	if err := rawPtyOutput(tty); err != nil {
+		t.Fatal(err)
+	}
+	err = runMasked(env, "/bin/sh",
+		[]string{"sh", "-c", `printf 'one\ntwo\r\n[%s][%s]\n' "$X" "$Y"; printf '[%s]' "$X" >&2`},
+		[]string{"X=" + secrets[0], "Y=" + secrets[1], "PATH=" + os.Getenv("PATH")}, secrets)
+	if err != nil {
+		t.Fatalf("runMasked: %v", err)
+	}
+	tty.Close()
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second):
+	}
+	if want := "one\ntwo\r\n[*****][*****]\n[*****]"; got.String() != want {
+		t.Fatalf("terminal got %q, want %q", got.String(), want)
+	}
+}
