@@ -99,3 +99,47 @@ func TestRequestBodies(t *testing.T) {
 		t.Errorf("huge body: %s", r.raw)
 	}
 }
+
+// TestDateRange: exp and nbf are dates the clients must read back. A
+// number past int64 was stored as -9223372036854775808 (Go's float
+// conversion), which no SDK turns into a date; now anything outside the
+// years 1-9999 is refused, on set and on update.
+func TestDateRange(t *testing.T) {
+	e := start(t, Options{Seeds: map[string]Seed{"s": {Value: "v"}}})
+	w := newWire(t, e)
+	for _, tc := range []struct {
+		date string
+		ok   bool
+	}{
+		{"1e300", false},
+		{"-1e300", false},
+		{"9223372036854775807", false},
+		{"253402300800", false}, // 10000-01-01
+		{"-62135596801", false}, // before 0001-01-01
+		{"253402300799", true},  // 9999-12-31T23:59:59Z
+		{"-62135596800", true},  // 0001-01-01
+		{"1577934245", true},
+		{"1.577934245e9", true},
+		{"0", true},
+	} {
+		for _, field := range []string{"exp", "nbf"} {
+			body := rawBody(`{"value":"v","attributes":{"` + field + `":` + tc.date + `}}`)
+			put := w.do("PUT", "/secrets/s", body)
+			patch := w.do("PATCH", "/secrets/s", rawBody(`{"attributes":{"`+field+`":`+tc.date+`}}`))
+			if !tc.ok {
+				w.want(put, 400, "BadParameter")
+				w.want(patch, 400, "BadParameter")
+				continue
+			}
+			w.want(put, 200, "")
+			w.want(patch, 200, "")
+			var want int64
+			fmt.Sscan(strings.Replace(tc.date, "1.577934245e9", "1577934245", 1), &want)
+			for _, r := range []reply{put, patch} {
+				if got := r.str("attributes", field); got != fmt.Sprint(want) {
+					t.Errorf("%s %s: answered %s", field, tc.date, got)
+				}
+			}
+		}
+	}
+}

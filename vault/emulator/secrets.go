@@ -162,12 +162,20 @@ func parseDate(raw json.RawMessage) (dateChange, error) {
 		return dateChange{set: true}, nil
 	}
 	f, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil {
-		return dateChange{}, fmt.Errorf("want seconds since 1970-01-01T00:00:00Z, got %s", raw)
+	if err != nil || f < minDate || f > maxDate {
+		return dateChange{}, fmt.Errorf("want seconds since 1970-01-01T00:00:00Z of a date in the years 1-9999, got %s", raw)
 	}
 	n := int64(f)
 	return dateChange{set: true, val: &n}, nil
 }
+
+// The dates every client can read back: Python's datetime and .NET's
+// DateTime hold the years 1-9999 (and a float past int64 does not
+// convert at all).
+const (
+	minDate = -62135596800 // 0001-01-01T00:00:00Z
+	maxDate = 253402300799 // 9999-12-31T23:59:59Z
+)
 
 func (d dateChange) apply(old *int64) *int64 {
 	if d.set {
