@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -77,9 +78,39 @@ func badBody(w http.ResponseWriter, msg string) {
 	writeError(w, http.StatusBadRequest, "BadParameter", "", msg)
 }
 
-// readBody decodes a JSON request body of at most 64 KiB into v.
-func readBody(w http.ResponseWriter, r *http.Request, v any) error {
-	return json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(v)
+// Request body limits. A set or an update holds at most a 25 KB value
+// and 15 tags (Key Vault's limits), but a client may spell each
+// character as \uXXXX, or two of them for one rune (Python's json.dumps
+// does by default): six times the bytes, and 1 MiB holds them all. A
+// restore holds every version of a secret.
+const (
+	bodyLimit    = 1 << 20
+	restoreLimit = 64 << 20
+)
+
+// readBody decodes a request body of one JSON value, at most limit
+// bytes, into v; anything but white space after the value is an error.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("data after the JSON value")
+		}
+		return err
+	}
+	return nil
+}
+
+// refuseBody answers a body readBody refused: too large, or not what the
+// operation takes (msg).
+func refuseBody(w http.ResponseWriter, err error, msg string) {
+	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+		msg = fmt.Sprintf("The request body is too large: over %d bytes.", tooBig.Limit)
+	}
+	badBody(w, msg)
 }
 
 // getSecret returns a version with its value. A disabled version is
@@ -131,12 +162,20 @@ func parseDate(raw json.RawMessage) (dateChange, error) {
 		return dateChange{set: true}, nil
 	}
 	f, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil {
-		return dateChange{}, fmt.Errorf("want seconds since 1970-01-01T00:00:00Z, got %s", raw)
+	if err != nil || f < minDate || f > maxDate {
+		return dateChange{}, fmt.Errorf("want seconds since 1970-01-01T00:00:00Z of a date in the years 1-9999, got %s", raw)
 	}
 	n := int64(f)
 	return dateChange{set: true, val: &n}, nil
 }
+
+// The dates every client can read back: Python's datetime and .NET's
+// DateTime hold the years 1-9999 (and a float past int64 does not
+// convert at all).
+const (
+	minDate = -62135596800 // 0001-01-01T00:00:00Z
+	maxDate = 253402300799 // 9999-12-31T23:59:59Z
+)
 
 func (d dateChange) apply(old *int64) *int64 {
 	if d.set {
@@ -163,8 +202,8 @@ func (v *vaultServer) setSecret(w http.ResponseWriter, r *http.Request, name str
 		Tags        map[string]string `json:"tags"`
 		Attributes  attributesIn      `json:"attributes"`
 	}
-	if err := readBody(w, r, &body); err != nil || body.Value == nil {
-		badBody(w, "The request body must be JSON with a string 'value'.")
+	if err := readBody(w, r, bodyLimit, &body); err != nil || body.Value == nil {
+		refuseBody(w, err, "The request body must be JSON with a string 'value'.")
 		return
 	}
 	if len(*body.Value) > 25*1024 {
@@ -198,8 +237,8 @@ func (v *vaultServer) updateSecret(w http.ResponseWriter, r *http.Request, name 
 		Tags        *map[string]string `json:"tags"`
 		Attributes  attributesIn       `json:"attributes"`
 	}
-	if err := readBody(w, r, &body); err != nil {
-		badBody(w, "The request body must be a JSON object of contentType, attributes and tags.")
+	if err := readBody(w, r, bodyLimit, &body); err != nil {
+		refuseBody(w, err, "The request body must be a JSON object of contentType, attributes and tags.")
 		return
 	}
 	nbf, exp, err := body.Attributes.dates()
@@ -291,8 +330,8 @@ func (v *vaultServer) restoreSecret(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Value string `json:"value"`
 	}
-	if err := readBody(w, r, &body); err != nil || body.Value == "" {
-		badBody(w, "The request body must be JSON with the backup blob in 'value'.")
+	if err := readBody(w, r, restoreLimit, &body); err != nil || body.Value == "" {
+		refuseBody(w, err, "The request body must be JSON with the backup blob in 'value'.")
 		return
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(trimPadding(body.Value))

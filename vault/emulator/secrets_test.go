@@ -64,6 +64,9 @@ func newWire(t *testing.T, e *Emulator) *wire {
 	return &wire{t: t, hc: hc, base: e.Vaults["demo"], token: token(t, e, VaultResource), api: "7.6"}
 }
 
+// rawBody is a request body sent byte for byte, as a client spelled it.
+type rawBody string
+
 type reply struct {
 	status int
 	header http.Header
@@ -109,9 +112,16 @@ func (w *wire) do(method, path string, body any) reply {
 		u = w.base + path + sep + "api-version=" + w.api
 	}
 	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+	switch b := body.(type) {
+	case nil:
+	case rawBody:
+		rd = strings.NewReader(string(b))
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			w.t.Fatalf("%s %s: %v", method, path, err)
+		}
+		rd = bytes.NewReader(j)
 	}
 	req, _ := http.NewRequest(method, u, rd)
 	if w.token != "" {

@@ -281,7 +281,9 @@ func (s *store) remove(name string, now time.Time) (*deletedSecret, error) {
 	if !ok {
 		return nil, errNotFound
 	}
-	d := &deletedSecret{secret: secret{name: sec.name, versions: sec.versions}, deleted: now}
+	// A copy of the versions: the handler reads d after the lock is
+	// released, and a recovered secret's update must not reach it.
+	d := &deletedSecret{secret: secret{name: sec.name, versions: slices.Clone(sec.versions)}, deleted: now}
 	delete(s.live, k)
 	s.liveKeys = removeKey(s.liveKeys, k)
 	s.gone[k] = d
@@ -323,7 +325,7 @@ func (s *store) recover(name string) (string, *version, error) {
 	}
 	delete(s.gone, k)
 	s.goneKeys = removeKey(s.goneKeys, k)
-	sec := &secret{name: d.name, versions: d.versions}
+	sec := &secret{name: d.name, versions: slices.Clone(d.versions)} // d may still be read by a handler
 	s.live[k] = sec
 	s.liveKeys = insertKey(s.liveKeys, k)
 	return sec.name, sec.latest(), nil
