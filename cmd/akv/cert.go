@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"sync"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -126,7 +123,7 @@ Examples:
 				}
 				info = append(info, '\n')
 			}
-			if err := writeCertFiles(outs, data, nil); err != nil {
+			if err := writeCertFiles(outs, data, certWriteOptions{}); err != nil {
 				return err
 			}
 			for i, o := range outs {
@@ -196,20 +193,11 @@ func passwordFromEnv(c *cli.Context, env *Env, flag string) (string, error) {
 	return v, nil
 }
 
-// outputTarget is the file writing path replaces, as an absolute path:
-// through a symlink to what it names (one level when it dangles, as
-// writeOutput does) and through symlinks in the directories, so that two
+// outputTarget is the file writing path replaces (writeTarget), as an
+// absolute path through symlinks in its directories too, so that two
 // flags naming one file by two paths are seen to.
 func outputTarget(path string) string {
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		path = t
-	} else if dest, err := os.Readlink(path); err == nil {
-		if !filepath.IsAbs(dest) {
-			dest = filepath.Join(filepath.Dir(path), dest)
-		}
-		path = dest
-	}
-	dir, base := filepath.Split(path)
+	dir, base := filepath.Split(writeTarget(path))
 	if d, err := filepath.EvalSymlinks(cmp.Or(dir, ".")); err == nil {
 		dir = d
 	}
@@ -231,105 +219,4 @@ func fileKind(m os.FileMode) string {
 		return "a device"
 	}
 	return "not a regular file"
-}
-
-// writeCertFiles writes every output that is a file, or none of them, so
-// that a server never pairs a new key with an old chain: each goes to a
-// temp file beside its target (mode 0600, synced), and only once all are
-// written are they renamed over their targets. On an error, or SIGINT,
-// SIGTERM or SIGHUP before the renames, the temp files are removed and
-// every target stays as it was; a signal during the renames waits for
-// them (they take microseconds), then akv dies by it.
-//
-// staged, when not nil, runs between the two (tests hold the writer there).
-func writeCertFiles(outs []certOutput, data [][]byte, staged func()) (err error) {
-	var (
-		mu        sync.Mutex // held by whoever may touch temps: the writer, or the signal
-		temps     []string
-		committed bool
-	)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case sig := <-sigs:
-			mu.Lock() // never unlocked: the process ends here
-			if !committed {
-				for _, t := range temps {
-					os.Remove(t)
-				}
-			}
-			signal.Reset(sig)
-			p, _ := os.FindProcess(os.Getpid())
-			p.Signal(sig)
-		case <-done:
-		}
-	}()
-	defer func() {
-		signal.Stop(sigs)
-		close(done)
-		if err != nil {
-			mu.Lock()
-			for _, t := range temps {
-				os.Remove(t)
-			}
-			mu.Unlock()
-		}
-	}()
-
-	var files []certOutput
-	for i, o := range outs {
-		if o.path == "-" {
-			continue
-		}
-		mu.Lock()
-		f, err := os.CreateTemp(filepath.Dir(o.target), "."+filepath.Base(o.target)+".akv-*.tmp")
-		if err == nil {
-			temps = append(temps, f.Name())
-		}
-		mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("write %s: %w", o.path, err)
-		}
-		err = f.Chmod(0o600)
-		if err == nil {
-			_, err = f.Write(data[i])
-		}
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("write %s: %w", o.path, err)
-		}
-		files = append(files, o)
-	}
-	if staged != nil {
-		staged()
-	}
-
-	mu.Lock()
-	defer mu.Unlock()
-	for i, o := range files {
-		if err := os.Rename(temps[i], o.target); err != nil {
-			// The targets were checked before the request; this is a race
-			// with another writer. What was renamed stays renamed.
-			return fmt.Errorf("write %s: %w", o.path, err)
-		}
-	}
-	committed = true
-	dirs := map[string]bool{}
-	for _, o := range files { // make the renames durable
-		if dir := filepath.Dir(o.target); !dirs[dir] {
-			dirs[dir] = true
-			if d, err := os.Open(dir); err == nil {
-				d.Sync()
-				d.Close()
-			}
-		}
-	}
-	return nil
 }

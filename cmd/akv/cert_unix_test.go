@@ -6,36 +6,59 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestCertFilesAllOrNothingOnSignal: SIGINT, SIGTERM or SIGHUP after
-// akv cert staged some of its files and before it renamed them leaves
-// every target as it was and no temp file; akv dies by the signal. The
-// test binary is the writer, held between staging and renaming.
+// TestCertFilesAllOrNothingOnSignal: a signal after akv cert wrote some
+// of its files and before it put them in place leaves every target as it
+// was and no temp file; akv dies by the signal (SIGTERM for SIGQUIT:
+// never a goroutine dump). With unnamed temp files (Linux) even SIGKILL
+// leaves nothing. The test binary is the writer, held between the two.
 func TestCertFilesAllOrNothingOnSignal(t *testing.T) {
 	if dir := os.Getenv("AKV_TEST_CERT_SIGNAL_DIR"); dir != "" {
 		outs := []certOutput{
 			{flag: "key", path: filepath.Join(dir, "key.pem"), target: filepath.Join(dir, "key.pem")},
 			{flag: "chain", path: filepath.Join(dir, "chain.pem"), target: filepath.Join(dir, "chain.pem")},
 		}
-		err := writeCertFiles(outs, [][]byte{[]byte("new key"), []byte("new chain")}, func() {
-			os.WriteFile(filepath.Join(dir, "staged"), []byte("1"), 0o600)
-			time.Sleep(time.Minute) // the signal comes first
+		err := writeCertFiles(outs, [][]byte{[]byte("new key"), []byte("new chain")}, certWriteOptions{
+			named: os.Getenv("AKV_TEST_CERT_NAMED") != "",
+			staged: func() {
+				os.WriteFile(filepath.Join(dir, "staged"), []byte("1"), 0o600)
+				time.Sleep(time.Minute) // the signal comes first
+			},
 		})
 		t.Fatalf("not stopped by the signal (writeCertFiles: %v)", err)
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
-		t.Run(sig.String(), func(t *testing.T) {
+	cases := []struct {
+		name      string
+		named     bool
+		sig, dies syscall.Signal
+	}{
+		{"named/INT", true, syscall.SIGINT, syscall.SIGINT},
+		{"named/TERM", true, syscall.SIGTERM, syscall.SIGTERM},
+		{"named/HUP", true, syscall.SIGHUP, syscall.SIGHUP},
+		{"named/QUIT", true, syscall.SIGQUIT, syscall.SIGTERM},
+		{"unnamed/INT", false, syscall.SIGINT, syscall.SIGINT},
+		{"unnamed/KILL", false, syscall.SIGKILL, syscall.SIGKILL},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !tc.named && runtime.GOOS != "linux" {
+				t.Skip("unnamed temp files are Linux's (O_TMPFILE)")
+			}
 			dir := t.TempDir()
 			if err := os.WriteFile(filepath.Join(dir, "key.pem"), []byte("old key"), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestCertFilesAllOrNothingOnSignal$")
 			cmd.Env = append(os.Environ(), "AKV_TEST_CERT_SIGNAL_DIR="+dir)
+			if tc.named {
+				cmd.Env = append(cmd.Env, "AKV_TEST_CERT_NAMED=1")
+			}
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -45,30 +68,20 @@ func TestCertFilesAllOrNothingOnSignal(t *testing.T) {
 				}
 				if time.Now().After(deadline) {
 					cmd.Process.Kill()
-					t.Fatal("the writer never staged its files")
+					t.Fatal("the writer never wrote its files")
 				}
 			}
-			var staged []string
-			entries, _ := os.ReadDir(dir)
-			for _, e := range entries {
-				staged = append(staged, e.Name())
+			if names := dirNames(dir); tc.named && len(names) != 4 {
+				t.Fatalf("written: %v, want two named temp files beside key.pem", names)
 			}
-			if len(staged) != 4 { // key.pem, staged, and the two temp files
-				t.Fatalf("staged: %v, want two temp files beside key.pem", staged)
-			}
-			if err := cmd.Process.Signal(sig); err != nil {
+			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
 			}
 			err := cmd.Wait()
-			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != sig {
-				t.Errorf("the writer ended with %v, want death by %v", err, sig)
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != tc.dies {
+				t.Errorf("the writer ended with %v, want death by %v", err, tc.dies)
 			}
-			var left []string
-			entries, _ = os.ReadDir(dir)
-			for _, e := range entries {
-				left = append(left, e.Name())
-			}
-			if !slices.Equal(left, []string{"key.pem", "staged"}) {
+			if left := dirNames(dir); !slices.Equal(left, []string{"key.pem", "staged"}) {
 				t.Errorf("left %v, want key.pem as it was and no temp file", left)
 			}
 			if b, _ := os.ReadFile(filepath.Join(dir, "key.pem")); string(b) != "old key" {
@@ -76,4 +89,13 @@ func TestCertFilesAllOrNothingOnSignal(t *testing.T) {
 			}
 		})
 	}
+}
+
+func dirNames(dir string) []string {
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
