@@ -68,7 +68,7 @@ func (c *AzureCLI) GetToken(ctx context.Context, opts policy.TokenRequestOptions
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return c.cache.get(ctx, resource)
+	return c.cache.get(ctx, resource, opts.Claims != "")
 }
 
 type cliToken struct {

@@ -65,7 +65,7 @@ func (a *AzurePipelines) GetToken(ctx context.Context, opts policy.TokenRequestO
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return a.cache.get(ctx, resource)
+	return a.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (a *AzurePipelines) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

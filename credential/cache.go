@@ -62,12 +62,18 @@ func refreshTime(now, expires time.Time) time.Time {
 	return expires.Add(-margin)
 }
 
-func (c *tokenCache) get(ctx context.Context, resource string) (azcore.AccessToken, error) {
+// get returns a token for resource. revoked says the cached one was
+// refused with a claims challenge (Continuous Access Evaluation): it is
+// dropped, so this caller and the next get a fresh one.
+func (c *tokenCache) get(ctx context.Context, resource string, revoked bool) (azcore.AccessToken, error) {
 	c.mu.Lock()
 	e := c.entries[resource]
 	if e == nil {
 		e = &cacheEntry{}
 		c.entries[resource] = e
+	}
+	if revoked && e.inflight == nil {
+		e.tok, e.failed = azcore.AccessToken{}, nil
 	}
 	now := c.now()
 	valid := e.tok.Token != "" && now.Before(e.tok.ExpiresOn)

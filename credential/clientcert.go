@@ -179,7 +179,7 @@ func (c *ClientCertificate) GetToken(ctx context.Context, opts policy.TokenReque
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return c.cache.get(ctx, resource)
+	return c.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (c *ClientCertificate) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

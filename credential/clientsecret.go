@@ -38,7 +38,7 @@ func (c *ClientSecret) GetToken(ctx context.Context, opts policy.TokenRequestOpt
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return c.cache.get(ctx, resource)
+	return c.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (c *ClientSecret) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

@@ -382,3 +382,28 @@ func BenchmarkCachedGetToken(b *testing.B) {
 		b.Fatalf("calls = %d, want 1", calls.Load())
 	}
 }
+
+// A claims challenge (CAE) means the vault revoked the cached token: the
+// next request with claims fetches a fresh one, and later callers get it.
+func TestClaimsChallengeRenewsCachedToken(t *testing.T) {
+	exp := time.Now().Add(time.Hour)
+	f := newFakeMSI(t, okToken("revoked", exp), okToken("fresh", exp))
+	c := f.cred(t, nil)
+	get := func(claims string) string {
+		t.Helper()
+		o := vaultScope
+		o.Claims = claims
+		tok, err := c.GetToken(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Token
+	}
+	get("")
+	if tok := get(`{"access_token":{"nbf":{"essential":true,"value":"1"}}}`); tok != "fresh" {
+		t.Fatalf("token after a claims challenge = %q, want a fresh one", tok)
+	}
+	if tok := get(""); tok != "fresh" || f.calls.Load() != 2 {
+		t.Fatalf("token after renewal = %q (%d calls), want the fresh one cached", tok, f.calls.Load())
+	}
+}

@@ -50,7 +50,7 @@ func (g *GitHubActions) GetToken(ctx context.Context, opts policy.TokenRequestOp
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return g.cache.get(ctx, resource)
+	return g.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (g *GitHubActions) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

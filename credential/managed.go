@@ -30,7 +30,7 @@ func (m *managedIdentity) GetToken(ctx context.Context, opts policy.TokenRequest
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return m.cache.get(ctx, resource)
+	return m.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (m *managedIdentity) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

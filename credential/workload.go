@@ -58,7 +58,7 @@ func (w *WorkloadIdentity) GetToken(ctx context.Context, opts policy.TokenReques
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return w.cache.get(ctx, resource)
+	return w.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (w *WorkloadIdentity) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

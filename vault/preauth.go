@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"encoding/base64"
 	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -31,16 +32,63 @@ type preauthPolicy struct {
 
 func (p preauthPolicy) Do(req *policy.Request) (*http.Response, error) {
 	raw := req.Raw()
-	if raw.Header.Get("Authorization") == "" && raw.URL.Scheme == "https" &&
-		(raw.Method == http.MethodGet || raw.Method == http.MethodHead) {
-		tok, err := p.cred.GetToken(raw.Context(), policy.TokenRequestOptions{Scopes: []string{p.scope}, EnableCAE: true})
-		if err != nil {
-			return nil, nonRetriable{err}
-		}
-		raw.Header.Set("Authorization", "Bearer "+tok.Token)
+	if raw.Header.Get("Authorization") != "" || raw.URL.Scheme != "https" ||
+		(raw.Method != http.MethodGet && raw.Method != http.MethodHead) {
+		return req.Next()
 	}
+	resp, err := p.authorized(req, "")
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	// The vault refused the token this policy chose. Whatever answers
+	// the challenge next chooses its own: the header must not carry this
+	// one into the next pass (the request is reused).
+	raw.Header.Del("Authorization")
+	claims, ok := caeClaims(resp)
+	if !ok {
+		// A vault in another tenant: azsecrets' challenge policy learns
+		// the tenant from this answer and asks for its token.
+		return resp, nil
+	}
+	// A claims challenge (Continuous Access Evaluation): the token was
+	// revoked. azcore would answer it, but only for a token it chose;
+	// this one asks once for a fresh token with the claims.
+	drain(resp)
+	if err := req.RewindBody(); err != nil {
+		return nil, err
+	}
+	resp, err = p.authorized(req, claims)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		raw.Header.Del("Authorization")
+	}
+	return resp, err
+}
+
+// authorized sends req with a token for the Key Vault audience.
+func (p preauthPolicy) authorized(req *policy.Request, claims string) (*http.Response, error) {
+	tok, err := p.cred.GetToken(req.Raw().Context(), policy.TokenRequestOptions{Scopes: []string{p.scope}, EnableCAE: true, Claims: claims})
+	if err != nil {
+		return nil, nonRetriable{err}
+	}
+	req.Raw().Header.Set("Authorization", "Bearer "+tok.Token)
 	return req.Next()
 }
+
+// caeClaims returns the decoded claims of a claims challenge. The
+// transport has verified the challenge and rewritten it to exactly
+// error and claims (transport.go).
+func caeClaims(resp *http.Response) (string, bool) {
+	params, ok := bearerParams(resp.Header.Values("WWW-Authenticate"))
+	if !ok || params["error"] != "insufficient_claims" {
+		return "", false
+	}
+	claims, err := base64.StdEncoding.DecodeString(params["claims"])
+	if err != nil || len(claims) == 0 {
+		return "", false
+	}
+	return string(claims), true
+}
+
 
 // nonRetriable marks a credential failure final for the retry policy,
 // as azcore's bearer policy does: the credential retried on its own.
