@@ -26,7 +26,7 @@ install: build
 # names any consumer that is missing (its tests skip, or fail with CI set).
 test:
 	@bash .ci/deps
-	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+	$(GO) test -race -shuffle=on -count=1 -timeout 20m $(PKGS)
 
 cover:
 	$(GO) test -count=1 -coverprofile=cover.out $(PKGS)
