@@ -89,7 +89,6 @@ func caeClaims(resp *http.Response) (string, bool) {
 	return string(claims), true
 }
 
-
 // nonRetriable marks a credential failure final for the retry policy,
 // as azcore's bearer policy does: the credential retried on its own.
 type nonRetriable struct{ error }
