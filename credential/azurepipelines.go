@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // AzurePipelines exchanges an Azure Pipelines OIDC token of a service
@@ -23,7 +22,7 @@ type AzurePipelines struct {
 	requestURL  string
 	accessToken string
 	ent         *entraClient
-	cache       *tokenCache
+	cached
 }
 
 var _ azcore.TokenCredential = (*AzurePipelines)(nil)
@@ -55,17 +54,8 @@ func NewAzurePipelines(oidcRequestURI, accessToken, connectionID string, opts *E
 	}
 	q := url.Values{"api-version": {oidcAPIVersion}, "serviceConnectionId": {connectionID}}
 	a := &AzurePipelines{requestURL: oidcRequestURI + sep + q.Encode(), accessToken: accessToken, ent: ent}
-	a.cache = newTokenCache(ent.now, a.fetch)
+	a.cached = newCached(ent.name, ent.now, a.fetch)
 	return a, nil
-}
-
-// GetToken implements azcore.TokenCredential.
-func (a *AzurePipelines) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(a.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return a.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (a *AzurePipelines) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

@@ -42,7 +42,7 @@ func newFakeMSI(t *testing.T, hs ...http.HandlerFunc) *fakeMSI {
 
 func (f *fakeMSI) cred(t *testing.T, now func() time.Time) *CloudShell {
 	t.Helper()
-	c, err := NewCloudShell(&CloudShellOptions{Endpoint: f.srv.URL + "/oauth2/token", Now: now, RetryDelay: time.Millisecond})
+	c, err := NewCloudShell(&IdentityOptions{Endpoint: f.srv.URL + "/oauth2/token", Now: now, RetryDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestCloudShellUnreachable(t *testing.T) {
 	endpoint := srv.URL + "/oauth2/token"
 	srv.Close() // nothing listens there now
 	var logs []string
-	c, err := NewCloudShell(&CloudShellOptions{Endpoint: endpoint, RetryDelay: time.Millisecond, MaxAttempts: 4,
+	c, err := NewCloudShell(&IdentityOptions{Endpoint: endpoint, RetryDelay: time.Millisecond, MaxAttempts: 4,
 		Log: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +310,7 @@ func TestCloudShellUnreachable(t *testing.T) {
 
 func TestCloudShellTimeoutBoundsRetries(t *testing.T) {
 	f := newFakeMSI(t, status(503, "down"))
-	c, _ := NewCloudShell(&CloudShellOptions{Endpoint: f.srv.URL, RetryDelay: 200 * time.Millisecond, MaxAttempts: 100})
+	c, _ := NewCloudShell(&IdentityOptions{Endpoint: f.srv.URL, RetryDelay: 200 * time.Millisecond, MaxAttempts: 100})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := c.GetToken(ctx, vaultScope)
@@ -321,7 +321,7 @@ func TestCloudShellTimeoutBoundsRetries(t *testing.T) {
 
 func TestMalformedEndpointIsUsageError(t *testing.T) {
 	for _, ep := range []string{"localhost:50342", "ftp://x/y", "http://", "::"} {
-		_, err := NewCloudShell(&CloudShellOptions{Endpoint: ep})
+		_, err := NewCloudShell(&IdentityOptions{Endpoint: ep})
 		if err == nil || !strings.Contains(err.Error(), "MSI_ENDPOINT") {
 			t.Errorf("NewCloudShell(%q) err = %v, want one naming MSI_ENDPOINT", ep, err)
 		}
@@ -367,7 +367,7 @@ func BenchmarkCachedGetToken(b *testing.B) {
 		json.NewEncoder(w).Encode(map[string]string{"access_token": testToken, "expires_in": "3600"})
 	}))
 	defer srv.Close()
-	c, _ := NewCloudShell(&CloudShellOptions{Endpoint: srv.URL})
+	c, _ := NewCloudShell(&IdentityOptions{Endpoint: srv.URL})
 	ctx := context.Background()
 	if _, err := c.GetToken(ctx, vaultScope); err != nil {
 		b.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"net/url"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // GitHubActions exchanges a GitHub Actions OIDC token (present when the
@@ -21,7 +20,7 @@ type GitHubActions struct {
 	requestURL   string
 	requestToken string
 	ent          *entraClient
-	cache        *tokenCache
+	cached
 }
 
 var _ azcore.TokenCredential = (*GitHubActions)(nil)
@@ -40,17 +39,8 @@ func NewGitHubActions(requestURL, requestToken string, opts *EntraOptions) (*Git
 		70021:  "add a federated credential with issuer https://token.actions.githubusercontent.com and this subject (repo:OWNER/REPO:ref:refs/heads/BRANCH, …:environment:NAME, …:pull_request) to the application named by AZURE_CLIENT_ID",
 	}
 	g := &GitHubActions{requestURL: requestURL, requestToken: requestToken, ent: ent}
-	g.cache = newTokenCache(ent.now, g.fetch)
+	g.cached = newCached(ent.name, ent.now, g.fetch)
 	return g, nil
-}
-
-// GetToken implements azcore.TokenCredential.
-func (g *GitHubActions) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(g.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return g.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (g *GitHubActions) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

@@ -33,7 +33,7 @@ func TestIdentityEndpointsNeverFollowRedirects(t *testing.T) {
 
 	build := map[string]func(endpoint string) (azcore.TokenCredential, error){
 		"cloudshell": func(ep string) (azcore.TokenCredential, error) {
-			return NewCloudShell(&CloudShellOptions{Endpoint: ep, RetryDelay: time.Millisecond})
+			return NewCloudShell(&IdentityOptions{Endpoint: ep, RetryDelay: time.Millisecond})
 		},
 		"appservice": func(ep string) (azcore.TokenCredential, error) {
 			return NewAppService("hdr-canary-5e1f", fast(ep))
@@ -153,7 +153,7 @@ func TestMalformedEndpointsNeverPrintUserinfo(t *testing.T) {
 	}
 	vars := map[string]func(string) error{
 		"MSI_ENDPOINT": func(ep string) error {
-			_, err := NewCloudShell(&CloudShellOptions{Endpoint: ep})
+			_, err := NewCloudShell(&IdentityOptions{Endpoint: ep})
 			return err
 		},
 		"IDENTITY_ENDPOINT": func(ep string) error { _, err := NewAppService("h", &IdentityOptions{Endpoint: ep}); return err },
@@ -189,7 +189,7 @@ func TestMalformedEndpointsNeverPrintUserinfo(t *testing.T) {
 func TestWellFormedEndpointsAccepted(t *testing.T) {
 	for _, ep := range []string{DefaultCloudShellEndpoint, DefaultIMDSEndpoint, "https://127.0.0.1:8443/msi/token?api-version=2019-08-01",
 		"http://[::1]:50342/oauth2/token", "http://localhost/oauth2/token", "HTTP://LOCALHOST:50342/oauth2/token"} {
-		if err := checkEndpoint("MSI_ENDPOINT", ep); err != nil {
+		if err := checkEndpoint("MSI_ENDPOINT", ep, ""); err != nil {
 			t.Errorf("%s refused: %v", ep, err)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // WorkloadIdentity is Kubernetes workload identity as the AKS webhook
@@ -20,9 +19,9 @@ import (
 // AZURE_CLIENT_ID and AZURE_TENANT_ID. The kubelet rotates the file (a
 // ..data symlink swap), so it is read again for every exchange.
 type WorkloadIdentity struct {
-	file  string
-	ent   *entraClient
-	cache *tokenCache
+	file string
+	ent  *entraClient
+	cached
 }
 
 var _ azcore.TokenCredential = (*WorkloadIdentity)(nil)
@@ -48,17 +47,8 @@ func NewWorkloadIdentity(tokenFile string, opts *EntraOptions) (*WorkloadIdentit
 		70021:  "add a federated credential with this issuer (the cluster's OIDC issuer URL), subject (system:serviceaccount:NAMESPACE:NAME) and audience to the identity named by AZURE_CLIENT_ID",
 	}
 	w := &WorkloadIdentity{file: tokenFile, ent: ent}
-	w.cache = newTokenCache(ent.now, w.fetch)
+	w.cached = newCached(ent.name, ent.now, w.fetch)
 	return w, nil
-}
-
-// GetToken implements azcore.TokenCredential.
-func (w *WorkloadIdentity) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(w.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return w.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (w *WorkloadIdentity) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
