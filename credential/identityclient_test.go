@@ -14,6 +14,13 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
+func TestIdentityEndpointsBypassProxy(t *testing.T) {
+	c := newIdentityHTTPClient(nil)
+	if c.Transport.(*http.Transport).Proxy != nil {
+		t.Fatal("identity requests would go through HTTP_PROXY")
+	}
+}
+
 // Issue 11, point 3: an identity endpoint's redirect is never followed, so
 // X-IDENTITY-HEADER, MSI_SECRET and the request itself never reach the
 // host it points to.
@@ -81,59 +88,6 @@ func TestIdentityEndpointsNeverFollowRedirects(t *testing.T) {
 		t.Errorf("the redirect target received header %s", k)
 		return true
 	})
-}
-
-// Issue 11, point 9: a token that is expired on arrival is asked for once
-// more, then refused; and however many callers want a token, the verdict
-// costs those two requests only.
-func TestExpiredTokenRejectedAfterOneRetry(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	f := newFakeMSI(t, okToken(testToken, now.Add(-time.Hour)))
-	c := f.cred(t, clock)
-	var wg sync.WaitGroup
-	errs := make([]error, 60)
-	for i := range errs {
-		wg.Go(func() { _, errs[i] = c.GetToken(context.Background(), vaultScope) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err == nil || !strings.Contains(err.Error(), "identity endpoint returned an expired token") {
-			t.Fatalf("err = %v, want an expired-token refusal", err)
-		}
-		assertKind(t, err, KindAuth)
-		if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "eyJ") {
-			t.Fatalf("error shows the token: %v", err)
-		}
-	}
-	if n := f.calls.Load(); n != 2 {
-		t.Fatalf("60 callers cost %d token requests, want 2 (one retry)", n)
-	}
-}
-
-// An expired token followed by a good one is fine: the retry is the cure.
-func TestExpiredTokenThenGoodOne(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	f := newFakeMSI(t, okToken("stale", now.Add(-time.Second)), okToken(testToken, now.Add(time.Hour)))
-	tok, err := f.cred(t, func() time.Time { return now }).GetToken(context.Background(), vaultScope)
-	if err != nil || tok.Token != testToken || f.calls.Load() != 2 {
-		t.Fatalf("token %q, err %v after %d calls", tok.Token, err, f.calls.Load())
-	}
-}
-
-// A final refusal is remembered for a while: 60 callers behind a refusing
-// endpoint cost one request, not 60.
-func TestFinalRefusalIsNotRepeatedPerCaller(t *testing.T) {
-	f := newFakeMSI(t, status(400, `{"error":{"code":"AudienceNotSupported","message":"nope"}}`))
-	c := f.cred(t, nil)
-	for range 60 {
-		if _, err := c.GetToken(context.Background(), vaultScope); err == nil {
-			t.Fatal("a refusal gave a token")
-		}
-	}
-	if n := f.calls.Load(); n != 1 {
-		t.Fatalf("60 callers cost %d requests, want 1", n)
-	}
 }
 
 // Issue 11, point 9: a malformed endpoint variable is a usage error at
