@@ -21,8 +21,7 @@ import (
 type AzurePipelines struct {
 	requestURL  string
 	accessToken string
-	ent         *entraClient
-	cached
+	*federated
 }
 
 var _ azcore.TokenCredential = (*AzurePipelines)(nil)
@@ -53,17 +52,9 @@ func NewAzurePipelines(oidcRequestURI, accessToken, connectionID string, opts *E
 		sep = "&"
 	}
 	q := url.Values{"api-version": {oidcAPIVersion}, "serviceConnectionId": {connectionID}}
-	a := &AzurePipelines{requestURL: oidcRequestURI + sep + q.Encode(), accessToken: accessToken, ent: ent}
-	a.cached = newCached(ent.name, ent.now, a.fetch)
+	a := &AzurePipelines{requestURL: oidcRequestURI + sep + q.Encode(), accessToken: accessToken}
+	a.federated = newFederated(ent, "Azure Pipelines", a.oidcToken)
 	return a, nil
-}
-
-func (a *AzurePipelines) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
-	assertion, err := a.oidcToken(ctx)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return a.ent.exchange(ctx, resource, clientAuth{assertion: assertion, source: "Azure Pipelines"})
 }
 
 func (a *AzurePipelines) oidcToken(ctx context.Context) (string, error) {

@@ -221,9 +221,15 @@ func (c *entraClient) exchange(ctx context.Context, resource string, auth client
 		c.logf("%s: assertion from %s: iss=%s sub=%s aud=%s exp=%s", c.name, auth.source, inert(cl.Iss), inert(cl.Sub), inert(cl.aud()), cl.expiry())
 	}
 	var tok azcore.AccessToken
-	final, last := c.retry.run(ctx, c.logf, c.name, func(retryAfter time.Duration, err error) error {
+	past := func(retryAfter time.Duration, err error) error {
 		return c.throttled(fmt.Sprintf("Entra ID at %s", c.tokenURL), retryAfter, err)
-	}, func(n int) (time.Duration, error) {
+	}
+	spent := func(last error) error {
+		return &Error{Credential: c.name, Kind: KindAuth,
+			Msg:  fmt.Sprintf("%s: cannot get a token from Entra ID at %s", c.name, c.tokenURL),
+			Hint: "check the network path to the authority host (HTTPS_PROXY applies), or raise --timeout", Err: last}
+	}
+	err := c.retry.run(ctx, c.logf, c.name, past, spent, func(n int) (time.Duration, error) {
 		c.logf("%s: requesting a token for %s from %s (attempt %d)", c.name, resource, c.tokenURL, n)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(body))
 		if err != nil {
@@ -235,13 +241,8 @@ func (c *entraClient) exchange(ctx context.Context, resource string, auth client
 		tok = t
 		return retryAfter, err
 	})
-	switch {
-	case final != nil:
-		return azcore.AccessToken{}, final
-	case last != nil:
-		return azcore.AccessToken{}, &Error{Credential: c.name, Kind: KindAuth,
-			Msg:  fmt.Sprintf("%s: cannot get a token from Entra ID at %s", c.name, c.tokenURL),
-			Hint: "check the network path to the authority host (HTTPS_PROXY applies), or raise --timeout", Err: last}
+	if err != nil {
+		return azcore.AccessToken{}, err
 	}
 	c.logf("%s: got a token for %s, expires %s", c.name, resource, tok.ExpiresOn.Format(time.RFC3339))
 	return tok, nil
@@ -477,9 +478,12 @@ func (c *entraClient) platformToken(ctx context.Context, what, bearer string, ne
 	read func(status int, h http.Header, body []byte) (string, error)) (string, error) {
 	auth := clientAuth{secret: bearer}
 	var tok string
-	final, last := c.retry.run(ctx, c.logf, c.name, func(retryAfter time.Duration, err error) error {
-		return c.throttled(what, retryAfter, err)
-	}, func(n int) (time.Duration, error) {
+	past := func(retryAfter time.Duration, err error) error { return c.throttled(what, retryAfter, err) }
+	spent := func(last error) error {
+		return &Error{Credential: c.name, Kind: KindAuth, Msg: fmt.Sprintf("%s: cannot get an OIDC token from %s", c.name, what),
+			Hint: "check the network path to it (HTTPS_PROXY applies), or raise --timeout", Err: last}
+	}
+	err := c.retry.run(ctx, c.logf, c.name, past, spent, func(n int) (time.Duration, error) {
 		req, err := newReq(ctx)
 		if err != nil {
 			return 0, &Error{Credential: c.name, Kind: KindUsage, Msg: fmt.Sprintf("%s: cannot build the %s request", c.name, what), Err: err}
@@ -489,12 +493,8 @@ func (c *entraClient) platformToken(ctx context.Context, what, bearer string, ne
 		tok = t
 		return retryAfter, err
 	})
-	switch {
-	case final != nil:
-		return "", final
-	case last != nil:
-		return "", &Error{Credential: c.name, Kind: KindAuth, Msg: fmt.Sprintf("%s: cannot get an OIDC token from %s", c.name, what),
-			Hint: "check the network path to it (HTTPS_PROXY applies), or raise --timeout", Err: last}
+	if err != nil {
+		return "", err
 	}
 	return tok, nil
 }

@@ -107,7 +107,11 @@ func (e *endpointError) Error() string {
 // ctx ends.
 func (c *identityClient) do(ctx context.Context, endpoint, resource string, newReq func(context.Context) (*http.Request, error)) (azcore.AccessToken, error) {
 	var tok azcore.AccessToken
-	final, last := c.retry.run(ctx, c.logf, c.name, nil, func(n int) (time.Duration, error) {
+	spent := func(last error) error {
+		return c.fail(KindAuth, fmt.Sprintf("%s: cannot get a token from the managed-identity endpoint %s", c.name, endpoint),
+			"check that the identity endpoint is running (in Cloud Shell, restart the session), or raise --timeout", last)
+	}
+	err := c.retry.run(ctx, c.logf, c.name, nil, spent, func(n int) (time.Duration, error) {
 		req, err := newReq(ctx)
 		if err != nil {
 			return 0, c.fail(KindUsage, c.name+": cannot build a token request", "", err)
@@ -121,13 +125,8 @@ func (c *identityClient) do(ctx context.Context, endpoint, resource string, newR
 		tok = t
 		return retryAfter, err
 	})
-	switch {
-	case final != nil:
-		return azcore.AccessToken{}, final
-	case last != nil:
-		return azcore.AccessToken{}, c.fail(KindAuth,
-			fmt.Sprintf("%s: cannot get a token from the managed-identity endpoint %s", c.name, endpoint),
-			"check that the identity endpoint is running (in Cloud Shell, restart the session), or raise --timeout", last)
+	if err != nil {
+		return azcore.AccessToken{}, err
 	}
 	c.logf("%s: got a token for %s, expires %s", c.name, resource, tok.ExpiresOn.Format(time.RFC3339))
 	return tok, nil

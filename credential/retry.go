@@ -63,28 +63,30 @@ func (p retryPolicy) delay(n int, retryAfter time.Duration) time.Duration {
 
 // run calls try (n counts from 1) until it returns nil or a final *Error,
 // the attempts are spent, or ctx ends. try's other errors are transient;
-// its duration is the server's Retry-After. run returns the final error,
-// or else the last transient one (ctx's error in front when ctx ended
-// the retries); both nil means success. past, when not nil, builds the
-// final error for a Retry-After that ends after ctx's deadline: sleeping
-// until then would only postpone the same failure.
+// its duration is the server's Retry-After. run returns nil, the final
+// error, or spent's error for the last transient one (ctx's error in
+// front when ctx ended the retries). past, when not nil, builds the final
+// error for a Retry-After that ends after ctx's deadline: sleeping until
+// then would only postpone the same failure.
 func (p retryPolicy) run(ctx context.Context, logf func(string, ...any), name string,
-	past func(retryAfter time.Duration, err error) error, try func(n int) (time.Duration, error)) (final, last error) {
+	past func(retryAfter time.Duration, err error) error, spent func(last error) error,
+	try func(n int) (time.Duration, error)) error {
+	var last error
 	for n := 1; ; n++ {
 		retryAfter, err := try(n)
 		if err == nil {
-			return nil, nil
+			return nil
 		}
 		var fe *Error
 		if errors.As(err, &fe) {
-			return fe, nil
+			return fe
 		}
 		last = err
 		if ctx.Err() != nil || n >= p.MaxAttempts {
 			break
 		}
 		if past != nil && pastDeadline(ctx, retryAfter) {
-			return past(retryAfter, err), nil
+			return past(retryAfter, err)
 		}
 		d := p.delay(n, retryAfter)
 		logf("%s: attempt %d failed (%v); retrying in %s", name, n, err, d.Round(time.Millisecond))
@@ -95,7 +97,7 @@ func (p retryPolicy) run(ctx context.Context, logf func(string, ...any), name st
 	if ctx.Err() != nil && !errors.Is(last, ctx.Err()) {
 		last = fmt.Errorf("%w (last error: %v)", ctx.Err(), last)
 	}
-	return nil, last
+	return spent(last)
 }
 
 // pastDeadline reports a Retry-After that ends after ctx does.
