@@ -241,11 +241,7 @@ func (c *entraClient) exchange(ctx context.Context, resource string, auth client
 		tok = t
 		return retryAfter, err
 	})
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	c.logf("%s: got a token for %s, expires %s", c.name, resource, tok.ExpiresOn.Format(time.RFC3339))
-	return tok, nil
+	return got(c.logf, c.name, resource, tok, err)
 }
 
 // throttled is the final error for a Retry-After past the deadline.

@@ -125,11 +125,7 @@ func (c *identityClient) do(ctx context.Context, endpoint, resource string, newR
 		tok = t
 		return retryAfter, err
 	})
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	c.logf("%s: got a token for %s, expires %s", c.name, resource, tok.ExpiresOn.Format(time.RFC3339))
-	return tok, nil
+	return got(c.logf, c.name, resource, tok, err)
 }
 
 func (c *identityClient) logf(format string, args ...any) {

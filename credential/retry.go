@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
 // retryPolicy bounds how a token request is retried, for the identity
@@ -98,6 +100,16 @@ func (p retryPolicy) run(ctx context.Context, logf func(string, ...any), name st
 		last = fmt.Errorf("%w (last error: %v)", ctx.Err(), last)
 	}
 	return spent(last)
+}
+
+// got is a retried request's result: the token, logged (never its
+// value), or the error.
+func got(logf func(string, ...any), name, resource string, tok azcore.AccessToken, err error) (azcore.AccessToken, error) {
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	logf("%s: got a token for %s, expires %s", name, resource, tok.ExpiresOn.Format(time.RFC3339))
+	return tok, nil
 }
 
 // pastDeadline reports a Retry-After that ends after ctx does.
