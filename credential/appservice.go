@@ -19,7 +19,7 @@ var _ azcore.TokenCredential = (*AppService)(nil)
 // IDENTITY_ENDPOINT) and header (IDENTITY_HEADER).
 func NewAppService(header string, opts *IdentityOptions) (*AppService, error) {
 	o := opts.orZero()
-	if err := checkEndpoint("IDENTITY_ENDPOINT", o.Endpoint); err != nil {
+	if err := checkEndpoint("IDENTITY_ENDPOINT", o.Endpoint, ""); err != nil {
 		return nil, err
 	}
 	return &AppService{newManagedIdentity(o.client("AppService"), o.Endpoint, func(ctx context.Context, resource string) (*http.Request, error) {
@@ -27,25 +27,6 @@ func NewAppService(header string, opts *IdentityOptions) (*AppService, error) {
 		if o.ClientID != "" {
 			q.Set("client_id", o.ClientID)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, withQuery(o.Endpoint, q), nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("X-IDENTITY-HEADER", header)
-		return req, nil
+		return getRequest(ctx, o.Endpoint, q, "X-IDENTITY-HEADER", header)
 	})}, nil
-}
-
-// withQuery adds q to endpoint's own query.
-func withQuery(endpoint string, q url.Values) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return endpoint
-	}
-	merged := u.Query()
-	for k, vs := range q {
-		merged[k] = vs
-	}
-	u.RawQuery = merged.Encode()
-	return u.String()
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // AzureCLIOptions configures NewAzureCLI. A nil *AzureCLIOptions is the
@@ -34,7 +33,7 @@ type AzureCLI struct {
 	timeout time.Duration
 	now     func() time.Time
 	log     func(string, ...any)
-	cache   *tokenCache
+	cached
 }
 
 var _ azcore.TokenCredential = (*AzureCLI)(nil)
@@ -58,17 +57,8 @@ func NewAzureCLI(opts *AzureCLIOptions) *AzureCLI {
 		o.Log = func(string, ...any) {}
 	}
 	c := &AzureCLI{path: o.Path, timeout: o.Timeout, now: o.Now, log: o.Log}
-	c.cache = newTokenCache(o.Now, c.fetch)
+	c.cached = newCached("AzureCLI", o.Now, c.fetch)
 	return c
-}
-
-// GetToken implements azcore.TokenCredential.
-func (c *AzureCLI) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource("AzureCLI", opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return c.cache.get(ctx, resource, opts.Claims != "")
 }
 
 type cliToken struct {

@@ -18,7 +18,7 @@ var _ azcore.TokenCredential = (*AzureML)(nil)
 // NewAzureML returns an Azure ML credential for MSI_ENDPOINT and MSI_SECRET.
 func NewAzureML(secret string, opts *IdentityOptions) (*AzureML, error) {
 	o := opts.orZero()
-	if err := checkEndpoint("MSI_ENDPOINT", o.Endpoint); err != nil {
+	if err := checkEndpoint("MSI_ENDPOINT", o.Endpoint, ""); err != nil {
 		return nil, err
 	}
 	return &AzureML{newManagedIdentity(o.client("AzureML"), o.Endpoint, func(ctx context.Context, resource string) (*http.Request, error) {
@@ -26,11 +26,6 @@ func NewAzureML(secret string, opts *IdentityOptions) (*AzureML, error) {
 		if o.ClientID != "" {
 			q.Set("clientid", o.ClientID)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, withQuery(o.Endpoint, q), nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("secret", secret)
-		return req, nil
+		return getRequest(ctx, o.Endpoint, q, "secret", secret)
 	})}, nil
 }

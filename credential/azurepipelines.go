@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // AzurePipelines exchanges an Azure Pipelines OIDC token of a service
@@ -22,8 +21,7 @@ import (
 type AzurePipelines struct {
 	requestURL  string
 	accessToken string
-	ent         *entraClient
-	cache       *tokenCache
+	*federated
 }
 
 var _ azcore.TokenCredential = (*AzurePipelines)(nil)
@@ -54,26 +52,9 @@ func NewAzurePipelines(oidcRequestURI, accessToken, connectionID string, opts *E
 		sep = "&"
 	}
 	q := url.Values{"api-version": {oidcAPIVersion}, "serviceConnectionId": {connectionID}}
-	a := &AzurePipelines{requestURL: oidcRequestURI + sep + q.Encode(), accessToken: accessToken, ent: ent}
-	a.cache = newTokenCache(ent.now, a.fetch)
+	a := &AzurePipelines{requestURL: oidcRequestURI + sep + q.Encode(), accessToken: accessToken}
+	a.federated = newFederated(ent, "Azure Pipelines", a.oidcToken)
 	return a, nil
-}
-
-// GetToken implements azcore.TokenCredential.
-func (a *AzurePipelines) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(a.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return a.cache.get(ctx, resource, opts.Claims != "")
-}
-
-func (a *AzurePipelines) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
-	assertion, err := a.oidcToken(ctx)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return a.ent.exchange(ctx, resource, clientAuth{assertion: assertion, source: "Azure Pipelines"})
 }
 
 func (a *AzurePipelines) oidcToken(ctx context.Context) (string, error) {

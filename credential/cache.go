@@ -3,10 +3,12 @@ package credential
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 const (
@@ -160,4 +162,35 @@ func (c *tokenCache) fetchUnexpired(ctx context.Context, resource string) (azcor
 		Msg: fmt.Sprintf("the identity endpoint returned an expired token (twice): it expired at %s, %s before this machine's clock",
 			tok.ExpiresOn.UTC().Format(time.RFC3339), now.Sub(tok.ExpiresOn).Round(time.Second)),
 		Hint: "check this machine's clock (date -u); in Cloud Shell, restart the session"}
+}
+
+// cached is the GetToken every credential shares: the one scope azcore
+// asks for becomes a resource, and the cache answers for it.
+type cached struct {
+	name  string // the credential's name in messages
+	cache *tokenCache
+}
+
+func newCached(name string, now func() time.Time, fetch fetchFunc) cached {
+	return cached{name: name, cache: newTokenCache(now, fetch)}
+}
+
+// GetToken implements azcore.TokenCredential.
+func (c *cached) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	resource, err := scopeToResource(c.name, opts.Scopes)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	return c.cache.get(ctx, resource, opts.Claims != "")
+}
+
+// scopeToResource maps the one scope azcore asks for to the resource the
+// managed-identity endpoints want: "https://vault.azure.net/.default" →
+// "https://vault.azure.net".
+func scopeToResource(name string, scopes []string) (string, error) {
+	if len(scopes) != 1 {
+		return "", &Error{Credential: name, Kind: KindAuth,
+			Msg: fmt.Sprintf("%s: managed-identity endpoints take exactly one scope, got %d", name, len(scopes))}
+	}
+	return strings.TrimSuffix(scopes[0], "/.default"), nil
 }

@@ -73,12 +73,34 @@ func (c *Chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 		if errors.As(err, &final) && final.stopsChain() {
 			return tok, err // Entra ID refused a configured identity: that is the answer
 		}
-		reasons = append(reasons, cand.Name+": "+err.Error())
+		reasons = append(reasons, named(cand.Name, err))
 		last = err
 	}
-	return azcore.AccessToken{}, &Error{Kind: KindAuth,
-		Msg:  "not in Azure Cloud Shell, or its identity endpoint is down: no identity gave a token:\n  " + strings.Join(reasons, "\n  "),
+	msg := "no identity gave a token:\n  " + strings.Join(reasons, "\n  ")
+	if c.has(AuthCloudShell) {
+		msg = "not in Azure Cloud Shell, or its identity endpoint is down: " + msg
+	}
+	return azcore.AccessToken{}, &Error{Kind: KindAuth, Msg: msg,
 		Hint: hintOf(last)} // the message lists every cause; no Err to print twice
+}
+
+func (c *Chain) has(name string) bool {
+	for _, cand := range c.candidates {
+		if cand.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// named puts the candidate's name before its error, unless the error
+// names its credential already: one name per credential in a message.
+func named(name string, err error) string {
+	var ce *Error
+	if errors.As(err, &ce) && ce.Credential != "" && strings.HasPrefix(err.Error(), ce.Credential+": ") {
+		return err.Error()
+	}
+	return name + ": " + err.Error()
 }
 
 func hintOf(err error) string {

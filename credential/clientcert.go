@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
@@ -35,7 +34,7 @@ type ClientCertificate struct {
 	chain     [][]byte // DER, leaf first: sent as x5c when asked
 	sendChain bool
 	ent       *entraClient
-	cache     *tokenCache
+	cached
 }
 
 var _ azcore.TokenCredential = (*ClientCertificate)(nil)
@@ -88,7 +87,7 @@ func NewClientCertificate(path, password string, sendChain bool, opts *EntraOpti
 	ent.hints = map[int]string{
 		700027: fmt.Sprintf("upload the certificate with thumbprint %s to the app registration's Certificates & secrets", c.thumbprintHex()),
 	}
-	c.cache = newTokenCache(ent.now, c.fetch)
+	c.cached = newCached(ent.name, ent.now, c.fetch)
 	return c, nil
 }
 
@@ -171,15 +170,6 @@ func (c *ClientCertificate) thumbprint() []byte {
 
 func (c *ClientCertificate) thumbprintHex() string {
 	return fmt.Sprintf("%X", c.thumbprint())
-}
-
-// GetToken implements azcore.TokenCredential.
-func (c *ClientCertificate) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(c.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return c.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (c *ClientCertificate) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // ClientSecret is a service principal with a client secret from the
@@ -13,7 +12,7 @@ import (
 type ClientSecret struct {
 	secret string
 	ent    *entraClient
-	cache  *tokenCache
+	cached
 }
 
 var _ azcore.TokenCredential = (*ClientSecret)(nil)
@@ -28,17 +27,8 @@ func NewClientSecret(secret string, opts *EntraOptions) (*ClientSecret, error) {
 		return nil, err
 	}
 	c := &ClientSecret{secret: secret, ent: ent}
-	c.cache = newTokenCache(ent.now, c.fetch)
+	c.cached = newCached(ent.name, ent.now, c.fetch)
 	return c, nil
-}
-
-// GetToken implements azcore.TokenCredential.
-func (c *ClientSecret) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(c.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return c.cache.get(ctx, resource, opts.Claims != "")
 }
 
 func (c *ClientSecret) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {

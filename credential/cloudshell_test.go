@@ -2,13 +2,11 @@ package credential
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,51 +15,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
-
-const testToken = "eyJ0eXAiOiJKV1QifQ.eyJzZWNyZXQiOiJ0b2tlbi1jYW5hcnkifQ.c2ln"
-
-var vaultScope = policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}}
-
-// fakeMSI answers with the handlers in order; the last one repeats.
-type fakeMSI struct {
-	t        *testing.T
-	handlers []http.HandlerFunc
-	calls    atomic.Int32
-	srv      *httptest.Server
-}
-
-func newFakeMSI(t *testing.T, hs ...http.HandlerFunc) *fakeMSI {
-	f := &fakeMSI{t: t, handlers: hs}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := int(f.calls.Add(1)) - 1
-		f.handlers[min(n, len(f.handlers)-1)](w, r)
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeMSI) cred(t *testing.T, now func() time.Time) *CloudShell {
-	t.Helper()
-	c, err := NewCloudShell(&CloudShellOptions{Endpoint: f.srv.URL + "/oauth2/token", Now: now, RetryDelay: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func okToken(token string, expiresOn time.Time) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"access_token":%q,"refresh_token":"","expires_in":"3599","expires_on":"%d","not_before":"0","resource":"https://vault.azure.net","token_type":"Bearer"}`,
-			token, expiresOn.Unix())
-	}
-}
-
-func status(code int, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(code)
-		io.WriteString(w, body)
-	}
-}
 
 func TestCloudShellRequestShape(t *testing.T) {
 	var got *http.Request
@@ -173,16 +126,6 @@ func TestCloudShellRefresh(t *testing.T) {
 	}
 }
 
-func TestRefreshTimeShortLivedTokens(t *testing.T) {
-	now := time.Unix(0, 0)
-	if got := refreshTime(now, now.Add(4*time.Minute)); !got.Equal(now.Add(2 * time.Minute)) {
-		t.Errorf("4-minute token refreshes at %v, want half-life", got.Sub(now))
-	}
-	if got := refreshTime(now, now.Add(time.Hour)); !got.Equal(now.Add(55 * time.Minute)) {
-		t.Errorf("1-hour token refreshes at %v, want 55m", got.Sub(now))
-	}
-}
-
 func TestCloudShellRetries(t *testing.T) {
 	for _, code := range []int{408, 429, 500, 502, 503, 504} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
@@ -216,21 +159,6 @@ func TestCloudShellHonoursRetryAfter(t *testing.T) {
 				t.Fatalf("retried after %v, Retry-After was ignored", waited)
 			}
 		})
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"":                              0,
-		"7":                             7 * time.Second,
-		"Wed, 25 Nov 2026 12:00:10 GMT": 10 * time.Second,
-		"Wed, 25 Nov 2026 11:00:00 GMT": 0,
-		"soon":                          0,
-	} {
-		if got := parseRetryAfter(in, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", in, got, want)
-		}
 	}
 }
 
@@ -287,7 +215,7 @@ func TestCloudShellUnreachable(t *testing.T) {
 	endpoint := srv.URL + "/oauth2/token"
 	srv.Close() // nothing listens there now
 	var logs []string
-	c, err := NewCloudShell(&CloudShellOptions{Endpoint: endpoint, RetryDelay: time.Millisecond, MaxAttempts: 4,
+	c, err := NewCloudShell(&IdentityOptions{Endpoint: endpoint, RetryDelay: time.Millisecond, MaxAttempts: 4,
 		Log: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +238,7 @@ func TestCloudShellUnreachable(t *testing.T) {
 
 func TestCloudShellTimeoutBoundsRetries(t *testing.T) {
 	f := newFakeMSI(t, status(503, "down"))
-	c, _ := NewCloudShell(&CloudShellOptions{Endpoint: f.srv.URL, RetryDelay: 200 * time.Millisecond, MaxAttempts: 100})
+	c, _ := NewCloudShell(&IdentityOptions{Endpoint: f.srv.URL, RetryDelay: 200 * time.Millisecond, MaxAttempts: 100})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := c.GetToken(ctx, vaultScope)
@@ -321,89 +249,10 @@ func TestCloudShellTimeoutBoundsRetries(t *testing.T) {
 
 func TestMalformedEndpointIsUsageError(t *testing.T) {
 	for _, ep := range []string{"localhost:50342", "ftp://x/y", "http://", "::"} {
-		_, err := NewCloudShell(&CloudShellOptions{Endpoint: ep})
+		_, err := NewCloudShell(&IdentityOptions{Endpoint: ep})
 		if err == nil || !strings.Contains(err.Error(), "MSI_ENDPOINT") {
 			t.Errorf("NewCloudShell(%q) err = %v, want one naming MSI_ENDPOINT", ep, err)
 		}
 		assertKind(t, err, KindUsage)
-	}
-}
-
-func TestSelect(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	noAz := func(string) (string, error) { return "", os.ErrNotExist }
-	_, err := Select(SelectOptions{Getenv: env(nil), LookPath: noAz})
-	if err == nil || !strings.HasPrefix(err.Error(), "not in Azure Cloud Shell") {
-		t.Fatalf("no MSI_ENDPOINT: err = %v", err)
-	}
-	assertKind(t, err, KindAuth)
-
-	s, err := Select(SelectOptions{Getenv: env(map[string]string{"MSI_ENDPOINT": "http://127.0.0.1:1/oauth2/token"}), LookPath: noAz})
-	if err != nil || s.Name != "cloudshell" {
-		t.Fatalf("Select = %+v, %v", s, err)
-	}
-	s, err = Select(SelectOptions{Mode: "cloudshell", Getenv: env(nil)})
-	if err != nil || s.Credential.(*CloudShell).endpoint != DefaultCloudShellEndpoint {
-		t.Fatalf("--auth cloudshell without MSI_ENDPOINT: %+v, %v", s, err)
-	}
-	_, err = Select(SelectOptions{Getenv: env(map[string]string{"MSI_ENDPOINT": "not a url"})})
-	assertKind(t, err, KindUsage)
-	_, err = Select(SelectOptions{Mode: "kerberos"})
-	assertKind(t, err, KindUsage)
-}
-
-func assertKind(t *testing.T, err error, kind string) {
-	t.Helper()
-	var ce *Error
-	if !errors.As(err, &ce) || ce.Kind != kind {
-		t.Errorf("error %v: kind is not %q", err, kind)
-	}
-}
-
-func BenchmarkCachedGetToken(b *testing.B) {
-	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		json.NewEncoder(w).Encode(map[string]string{"access_token": testToken, "expires_in": "3600"})
-	}))
-	defer srv.Close()
-	c, _ := NewCloudShell(&CloudShellOptions{Endpoint: srv.URL})
-	ctx := context.Background()
-	if _, err := c.GetToken(ctx, vaultScope); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.GetToken(ctx, vaultScope); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if calls.Load() != 1 {
-		b.Fatalf("calls = %d, want 1", calls.Load())
-	}
-}
-
-// A claims challenge (CAE) means the vault revoked the cached token: the
-// next request with claims fetches a fresh one, and later callers get it.
-func TestClaimsChallengeRenewsCachedToken(t *testing.T) {
-	exp := time.Now().Add(time.Hour)
-	f := newFakeMSI(t, okToken("revoked", exp), okToken("fresh", exp))
-	c := f.cred(t, nil)
-	get := func(claims string) string {
-		t.Helper()
-		o := vaultScope
-		o.Claims = claims
-		tok, err := c.GetToken(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok.Token
-	}
-	get("")
-	if tok := get(`{"access_token":{"nbf":{"essential":true,"value":"1"}}}`); tok != "fresh" {
-		t.Fatalf("token after a claims challenge = %q, want a fresh one", tok)
-	}
-	if tok := get(""); tok != "fresh" || f.calls.Load() != 2 {
-		t.Fatalf("token after renewal = %q (%d calls), want the fresh one cached", tok, f.calls.Load())
 	}
 }

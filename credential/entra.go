@@ -44,37 +44,6 @@ func CloudAuthority(vaultSuffix string) string {
 	return AuthorityPublic
 }
 
-// EntraOptions configures the credentials that end in Entra ID's token
-// endpoint: workload identity, GitHub Actions and Azure Pipelines OIDC,
-// client secrets and certificates. A nil *EntraOptions is the zero value.
-type EntraOptions struct {
-	// AuthorityHost is the Entra ID host; "" means AuthorityPublic. A
-	// trailing slash is fine (the AKS webhook writes one).
-	AuthorityHost string
-	TenantID      string
-	ClientID      string
-	// Transport sends the requests to Entra ID and to the OIDC issuers;
-	// nil means a clone of http.DefaultTransport (these are remote
-	// services: HTTPS_PROXY applies, unlike for the local identity
-	// endpoints).
-	Transport http.RoundTripper
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
-	// Log receives diagnostics (never tokens, assertions or secrets).
-	Log func(format string, args ...any)
-	// RetryDelay is the first backoff delay; zero means 500ms.
-	RetryDelay time.Duration
-	// MaxAttempts bounds attempts per request; zero means 5.
-	MaxAttempts int
-}
-
-func (o *EntraOptions) orZero() EntraOptions {
-	if o == nil {
-		return EntraOptions{}
-	}
-	return *o
-}
-
 // entraClient sends the client-credentials request to
 // {authority}/{tenant}/oauth2/v2.0/token, with retries, and turns Entra
 // ID's refusals into errors that say what to fix.
@@ -130,17 +99,9 @@ func newEntraClient(name string, o EntraOptions) (*entraClient, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	rp := defaultRetryPolicy()
-	if o.RetryDelay > 0 {
-		rp.MaxDelay = max(rp.MaxDelay/rp.BaseDelay, 1) * o.RetryDelay
-		rp.BaseDelay = o.RetryDelay
-	}
-	if o.MaxAttempts > 0 {
-		rp.MaxAttempts = o.MaxAttempts
-	}
 	base := strings.TrimRight(u.String(), "/")
 	return &entraClient{name: name, tokenURL: base + "/" + o.TenantID + "/oauth2/v2.0/token", tenant: o.TenantID,
-		clientID: o.ClientID, hc: newRemoteHTTPClient(o.Transport), now: o.Now, retry: rp, log: o.Log}, nil
+		clientID: o.ClientID, hc: newRemoteHTTPClient(o.Transport), now: o.Now, retry: newRetryPolicy(o.RetryDelay, o.MaxAttempts), log: o.Log}, nil
 }
 
 // newRemoteHTTPClient is for Entra ID and the OIDC issuers: the proxy from
@@ -236,8 +197,6 @@ func (a clientAuth) excerpt(body []byte) string {
 	return inertSnippet([]byte(a.redact(string(body))))
 }
 
-func inertSnippet(body []byte) string { return inert(snippet(body)) }
-
 type entraResponse struct {
 	AccessToken   string     `json:"access_token"`
 	ExpiresIn     flexString `json:"expires_in"`
@@ -261,50 +220,28 @@ func (c *entraClient) exchange(ctx context.Context, resource string, auth client
 		cl := peekClaims(auth.assertion)
 		c.logf("%s: assertion from %s: iss=%s sub=%s aud=%s exp=%s", c.name, auth.source, inert(cl.Iss), inert(cl.Sub), inert(cl.aud()), cl.expiry())
 	}
-	var lastErr error
-	for attempt := 1; ; attempt++ {
-		c.logf("%s: requesting a token for %s from %s (attempt %d)", c.name, resource, c.tokenURL, attempt)
+	var tok azcore.AccessToken
+	past := func(retryAfter time.Duration, err error) error {
+		return c.throttled(fmt.Sprintf("Entra ID at %s", c.tokenURL), retryAfter, err)
+	}
+	spent := func(last error) error {
+		return &Error{Credential: c.name, Kind: KindAuth,
+			Msg:  fmt.Sprintf("%s: cannot get a token from Entra ID at %s", c.name, c.tokenURL),
+			Hint: "check the network path to the authority host (HTTPS_PROXY applies), or raise --timeout", Err: last}
+	}
+	err := c.retry.run(ctx, c.logf, c.name, past, spent, func(n int) (time.Duration, error) {
+		c.logf("%s: requesting a token for %s from %s (attempt %d)", c.name, resource, c.tokenURL, n)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(body))
 		if err != nil {
-			return azcore.AccessToken{}, &Error{Credential: c.name, Kind: KindUsage, Msg: c.name + ": cannot build the token request", Err: err}
+			return 0, &Error{Credential: c.name, Kind: KindUsage, Msg: c.name + ": cannot build the token request", Err: err}
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Accept", "application/json")
-		tok, retryAfter, err := c.once(req, auth)
-		if err == nil {
-			c.logf("%s: got a token for %s, expires %s", c.name, resource, tok.ExpiresOn.Format(time.RFC3339))
-			return tok, nil
-		}
-		var final *Error
-		if errors.As(err, &final) {
-			return azcore.AccessToken{}, final
-		}
-		lastErr = err
-		if ctx.Err() != nil || attempt >= c.retry.MaxAttempts {
-			break
-		}
-		if pastDeadline(ctx, retryAfter) {
-			return azcore.AccessToken{}, c.throttled(fmt.Sprintf("Entra ID at %s", c.tokenURL), retryAfter, err)
-		}
-		d := c.retry.delay(attempt, retryAfter)
-		c.logf("%s: attempt %d failed (%v); retrying in %s", c.name, attempt, err, d.Round(time.Millisecond))
-		if sleep(ctx, d) != nil {
-			break
-		}
-	}
-	if ctx.Err() != nil && !errors.Is(lastErr, ctx.Err()) {
-		lastErr = fmt.Errorf("%w (last error: %v)", ctx.Err(), lastErr)
-	}
-	return azcore.AccessToken{}, &Error{Credential: c.name, Kind: KindAuth,
-		Msg:  fmt.Sprintf("%s: cannot get a token from Entra ID at %s", c.name, c.tokenURL),
-		Hint: "check the network path to the authority host (HTTPS_PROXY applies), or raise --timeout", Err: lastErr}
-}
-
-// pastDeadline reports a Retry-After that ends after ctx does: sleeping
-// until the deadline would only postpone the same failure.
-func pastDeadline(ctx context.Context, retryAfter time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return ok && retryAfter > 0 && retryAfter > time.Until(dl)
+		t, retryAfter, err := c.once(req, auth)
+		tok = t
+		return retryAfter, err
+	})
+	return got(c.logf, c.name, resource, tok, err)
 }
 
 // throttled is the final error for a Retry-After past the deadline.
@@ -529,23 +466,6 @@ func peekClaims(jwt string) assertionClaims {
 	return c
 }
 
-// inert escapes control characters, so text from a server or a token
-// cannot drive the terminal it is printed on.
-func inert(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r == '\u202e' || r == '\u202d' || r == '\u2066' || r == '\u2067' || r == '\u2068' || r == '\u2069':
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // platformToken fetches a platform's OIDC token (GitHub, Azure Pipelines)
 // with the same retry rules as the exchange. newReq builds one attempt,
 // authenticated with bearer; read returns the token from a 200 body, or
@@ -553,39 +473,26 @@ func inert(s string) string {
 func (c *entraClient) platformToken(ctx context.Context, what, bearer string, newReq func(context.Context) (*http.Request, error),
 	read func(status int, h http.Header, body []byte) (string, error)) (string, error) {
 	auth := clientAuth{secret: bearer}
-	var lastErr error
-	for attempt := 1; ; attempt++ {
+	var tok string
+	past := func(retryAfter time.Duration, err error) error { return c.throttled(what, retryAfter, err) }
+	spent := func(last error) error {
+		return &Error{Credential: c.name, Kind: KindAuth, Msg: fmt.Sprintf("%s: cannot get an OIDC token from %s", c.name, what),
+			Hint: "check the network path to it (HTTPS_PROXY applies), or raise --timeout", Err: last}
+	}
+	err := c.retry.run(ctx, c.logf, c.name, past, spent, func(n int) (time.Duration, error) {
 		req, err := newReq(ctx)
 		if err != nil {
-			return "", &Error{Credential: c.name, Kind: KindUsage, Msg: fmt.Sprintf("%s: cannot build the %s request", c.name, what), Err: err}
+			return 0, &Error{Credential: c.name, Kind: KindUsage, Msg: fmt.Sprintf("%s: cannot build the %s request", c.name, what), Err: err}
 		}
-		c.logf("%s: requesting an OIDC token from %s %s (attempt %d)", c.name, what, req.URL.Redacted(), attempt)
-		tok, retryAfter, err := c.platformOnce(req, auth, read)
-		if err == nil {
-			return tok, nil
-		}
-		var final *Error
-		if errors.As(err, &final) {
-			return "", final
-		}
-		lastErr = err
-		if ctx.Err() != nil || attempt >= c.retry.MaxAttempts {
-			break
-		}
-		if pastDeadline(ctx, retryAfter) {
-			return "", c.throttled(what, retryAfter, err)
-		}
-		d := c.retry.delay(attempt, retryAfter)
-		c.logf("%s: attempt %d failed (%v); retrying in %s", c.name, attempt, err, d.Round(time.Millisecond))
-		if sleep(ctx, d) != nil {
-			break
-		}
+		c.logf("%s: requesting an OIDC token from %s %s (attempt %d)", c.name, what, req.URL.Redacted(), n)
+		t, retryAfter, err := c.platformOnce(req, auth, read)
+		tok = t
+		return retryAfter, err
+	})
+	if err != nil {
+		return "", err
 	}
-	if ctx.Err() != nil && !errors.Is(lastErr, ctx.Err()) {
-		lastErr = fmt.Errorf("%w (last error: %v)", ctx.Err(), lastErr)
-	}
-	return "", &Error{Credential: c.name, Kind: KindAuth, Msg: fmt.Sprintf("%s: cannot get an OIDC token from %s", c.name, what),
-		Hint: "check the network path to it (HTTPS_PROXY applies), or raise --timeout", Err: lastErr}
+	return tok, nil
 }
 
 func (c *entraClient) platformOnce(req *http.Request, auth clientAuth, read func(int, http.Header, []byte) (string, error)) (string, time.Duration, error) {

@@ -2,222 +2,27 @@ package credential
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"math/big"
+	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
-const (
-	tenantID = "72f988bf-0000-4000-8000-00000000a4e1"
-	clientID = "0bd1b0b2-0000-4000-8000-00000000c1d0"
-)
-
-// fakeEntra is an HTTPS Entra ID and OIDC issuer: each handler records
-// what it was sent; a request to any other path fails the test.
-type fakeEntra struct {
-	t   *testing.T
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	forms    []url.Values
-	platform []*http.Request
-	answer   func(form url.Values) (int, string) // nil: a token
-	oidc     func(r *http.Request) (int, string)
-}
-
-func newFakeEntra(t *testing.T) *fakeEntra {
-	f := &fakeEntra{t: t}
-	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeEntra) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	switch {
-	case r.URL.Path == "/"+tenantID+"/oauth2/v2.0/token" && r.Method == http.MethodPost:
-		r.ParseForm()
-		f.forms = append(f.forms, r.PostForm)
-		code, body := 200, fmt.Sprintf(`{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJhY2Nlc3M.%d.sig"}`, len(f.forms))
-		if f.answer != nil {
-			code, body = f.answer(r.PostForm)
-		}
-		w.WriteHeader(code)
-		fmt.Fprint(w, body)
-	case strings.HasPrefix(r.URL.Path, "/oidc") && f.oidc != nil:
-		f.platform = append(f.platform, r)
-		code, body := f.oidc(r)
-		w.Header().Set("x-vss-e2eid", "e2e-123")
-		w.WriteHeader(code)
-		fmt.Fprint(w, body)
-	default:
-		f.t.Errorf("unexpected request %s %s", r.Method, r.URL)
-		w.WriteHeader(http.StatusTeapot)
-	}
-}
-
-func (f *fakeEntra) opts(now func() time.Time) *EntraOptions {
-	return &EntraOptions{AuthorityHost: f.srv.URL + "/", TenantID: tenantID, ClientID: clientID,
-		Transport: f.srv.Client().Transport, Now: now, RetryDelay: time.Millisecond}
-}
-
-func (f *fakeEntra) lastForm() url.Values {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.forms[len(f.forms)-1]
-}
-
-// jwt makes an unsigned-looking assertion with the given claims.
-func jwt(claims map[string]any) string {
-	p, _ := json.Marshal(claims)
-	return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(p) + ".c2ln"
-}
-
-func fedClaims(sub string, exp time.Time) map[string]any {
-	return map[string]any{"iss": "https://issuer.example", "sub": sub, "aud": "api://AzureADTokenExchange", "exp": exp.Unix()}
-}
-
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func TestWorkloadIdentityRereadsRotatedFile(t *testing.T) {
-	f := newFakeEntra(t)
-	clk := &clock{t: time.Now()}
-	dir := t.TempDir()
-	// The kubelet's layout: token → ..data/token, ..data → a timestamped dir.
-	rotate := func(gen int) string {
-		d := filepath.Join(dir, fmt.Sprintf("..gen%d", gen))
-		os.Mkdir(d, 0o755)
-		tok := jwt(fedClaims(fmt.Sprintf("system:serviceaccount:default:gen%d", gen), clk.now().Add(time.Hour)))
-		os.WriteFile(filepath.Join(d, "token"), []byte(tok+"\n"), 0o644)
-		os.Remove(filepath.Join(dir, "..data.tmp"))
-		os.Symlink(filepath.Base(d), filepath.Join(dir, "..data.tmp"))
-		os.Rename(filepath.Join(dir, "..data.tmp"), filepath.Join(dir, "..data"))
-		return tok
-	}
-	first := rotate(1)
-	os.Symlink("..data/token", filepath.Join(dir, "token"))
-	w, err := NewWorkloadIdentity(filepath.Join(dir, "token"), f.opts(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.GetToken(context.Background(), vaultScope); err != nil {
-		t.Fatal(err)
-	}
-	form := f.lastForm()
-	if form.Get("client_assertion") != first || form.Get("client_assertion_type") != jwtBearer ||
-		form.Get("grant_type") != "client_credentials" || form.Get("client_id") != clientID ||
-		form.Get("scope") != "https://vault.azure.net/.default" || form.Has("client_secret") {
-		t.Fatalf("form %v", form)
-	}
-	second := rotate(2)
-	clk.add(2 * time.Hour) // the access token expired: the next call exchanges again
-	if _, err := w.GetToken(context.Background(), vaultScope); err != nil {
-		t.Fatal(err)
-	}
-	if got := f.lastForm().Get("client_assertion"); got != second {
-		t.Fatalf("second exchange sent the old assertion (file not re-read)")
-	}
-	if len(f.forms) != 2 {
-		t.Fatalf("%d exchanges, want 2", len(f.forms))
-	}
-}
-
-func TestGitHubFreshTokenPerExchange(t *testing.T) {
-	f := newFakeEntra(t)
-	clk := &clock{t: time.Now()}
-	n := 0
-	f.oidc = func(r *http.Request) (int, string) {
-		n++
-		if r.Method != http.MethodGet || r.URL.Query().Get("api-version") != "2.0" ||
-			r.URL.Query().Get("audience") != "api://AzureADTokenExchange" || r.Header.Get("Authorization") != "bearer req-token" {
-			t.Errorf("GitHub request %s %s %v", r.Method, r.URL, r.Header)
-		}
-		return 200, fmt.Sprintf(`{"value":%q}`, jwt(fedClaims(fmt.Sprintf("repo:o/r:ref:refs/heads/main#%d", n), clk.now().Add(5*time.Minute))))
-	}
-	g, err := NewGitHubActions(f.srv.URL+"/oidc/idtoken?api-version=2.0", "req-token", f.opts(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 2; i++ {
-		if _, err := g.GetToken(context.Background(), vaultScope); err != nil {
-			t.Fatal(err)
-		}
-		if sub := peekClaims(f.lastForm().Get("client_assertion")).Sub; sub != fmt.Sprintf("repo:o/r:ref:refs/heads/main#%d", i) {
-			t.Fatalf("exchange %d sent %s", i, sub)
-		}
-		clk.add(2 * time.Hour)
-	}
-	// An answer without a token, and a 403: clear errors, exit 3 kinds.
-	f.oidc = func(*http.Request) (int, string) { return 200, `{"value":""}` }
-	clk.add(2 * time.Hour)
-	if _, err := g.GetToken(context.Background(), vaultScope); err == nil || !strings.Contains(err.Error(), "sent no token") {
-		t.Fatalf("empty value: %v", err)
-	}
-	f.oidc = func(*http.Request) (int, string) { return 403, `{"message":"denied"}` }
-	clk.add(time.Minute) // a final refusal is remembered for 30 s (no request storms)
-	_, err = g.GetToken(context.Background(), vaultScope)
-	if err == nil || !strings.Contains(hintOf(err), "id-token: write") {
-		t.Fatalf("403: %v (hint %q)", err, hintOf(err))
-	}
-	assertKind(t, err, KindAuth)
-}
-
-func TestAzurePipelinesRequest(t *testing.T) {
-	f := newFakeEntra(t)
-	f.oidc = func(r *http.Request) (int, string) {
-		if r.Method != http.MethodPost || r.URL.RawQuery != "api-version=7.1&serviceConnectionId=sc-id" ||
-			r.Header.Get("Authorization") != "Bearer sys-token" || r.Header.Get("X-TFS-FedAuthRedirect") != "Suppress" || r.ContentLength > 0 {
-			t.Errorf("pipelines request %s %s %v", r.Method, r.URL, r.Header)
-		}
-		return 200, fmt.Sprintf(`{"oidcToken":%q}`, jwt(fedClaims("sc://org/proj/conn", time.Now().Add(time.Hour))))
-	}
-	a, err := NewAzurePipelines(f.srv.URL+"/oidc/hubs/build/plans/p/jobs/j/oidctoken", "sys-token", "sc-id", f.opts(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.GetToken(context.Background(), vaultScope); err != nil {
-		t.Fatal(err)
-	}
-	if peekClaims(f.lastForm().Get("client_assertion")).Sub != "sc://org/proj/conn" {
-		t.Fatal("assertion not sent")
-	}
-	// A redirect to a sign-in page is not followed; the debugging headers
-	// are named.
-	f.oidc = func(*http.Request) (int, string) { return 401, "" }
-	a2, _ := NewAzurePipelines(f.srv.URL+"/oidc/x", "sys-token", "sc-id", f.opts(nil))
-	_, err = a2.GetToken(context.Background(), vaultScope)
-	if err == nil || !strings.Contains(err.Error(), "x-vss-e2eid: e2e-123") || !strings.Contains(hintOf(err), "SYSTEM_ACCESSTOKEN") {
-		t.Fatalf("401: %v (hint %q)", err, hintOf(err))
-	}
-}
+// Attacks on the Entra ID credentials by a hostile authority host or OIDC
+// issuer (adversarial review of issue 15) stand here and in each
+// credential's own test file. Each test names its attack.
 
 func TestEntraErrorsTranslated(t *testing.T) {
 	const secret = "sp-secret-canary-7f3a"
@@ -337,150 +142,6 @@ func TestEntraRefusesPlainHTTPAndRedirects(t *testing.T) {
 	}
 }
 
-// testCert makes an RSA key and a self-signed certificate for it.
-func testCert(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "akv-test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return key, cert
-}
-
-func TestClientCertificateAssertion(t *testing.T) {
-	key, cert := testCert(t)
-	dir := t.TempDir()
-	pemFile := filepath.Join(dir, "sp.pem")
-	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
-	os.WriteFile(pemFile, append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})...), 0o600)
-	const password = "pfx-pass-canary"
-	pfx, err := pkcs12.Modern.Encode(key, cert, nil, password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pfxFile := filepath.Join(dir, "sp.pfx")
-	os.WriteFile(pfxFile, pfx, 0o600)
-
-	for _, tc := range []struct{ name, path, password string }{{"pem", pemFile, ""}, {"pfx", pfxFile, password}} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeEntra(t)
-			c, err := NewClientCertificate(tc.path, tc.password, true, f.opts(nil))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.GetToken(context.Background(), vaultScope); err != nil {
-				t.Fatal(err)
-			}
-			a := f.lastForm().Get("client_assertion")
-			parts := strings.Split(a, ".")
-			var head struct {
-				Alg, Typ, X5t string
-				X5c           []string
-			}
-			h, _ := base64.RawURLEncoding.DecodeString(parts[0])
-			json.Unmarshal(h, &head)
-			thumb := sha1.Sum(cert.Raw)
-			if head.Alg != "RS256" || head.Typ != "JWT" || head.X5t != base64.RawURLEncoding.EncodeToString(thumb[:]) || len(head.X5c) != 1 {
-				t.Errorf("header %s", h)
-			}
-			var cl map[string]any
-			p, _ := base64.RawURLEncoding.DecodeString(parts[1])
-			json.Unmarshal(p, &cl)
-			now := float64(time.Now().Unix())
-			if cl["aud"] != f.srv.URL+"/"+tenantID+"/oauth2/v2.0/token" || cl["iss"] != clientID || cl["sub"] != clientID ||
-				cl["jti"] == "" || cl["exp"].(float64)-cl["nbf"].(float64) > 600 || cl["iat"].(float64) > now+1 {
-				t.Errorf("claims %s", p)
-			}
-			sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
-			sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-			if err := rsa.VerifyPKCS1v15(cert.PublicKey.(*rsa.PublicKey), crypto.SHA256, sum[:], sig); err != nil {
-				t.Errorf("signature: %v", err)
-			}
-		})
-	}
-	// A wrong PFX password: exit 2, the password never printed.
-	_, err = NewClientCertificate(pfxFile, "wrong-"+password, false, &EntraOptions{TenantID: tenantID, ClientID: clientID})
-	if err == nil || strings.Contains(err.Error(), password) || !strings.Contains(hintOf(err), "AZURE_CLIENT_CERTIFICATE_PASSWORD") {
-		t.Fatalf("wrong password: %v", err)
-	}
-	assertKind(t, err, KindUsage)
-	// A file with no key: exit 2.
-	certOnly := filepath.Join(dir, "cert.pem")
-	os.WriteFile(certOnly, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600)
-	if _, err := NewClientCertificate(certOnly, "", false, &EntraOptions{TenantID: tenantID, ClientID: clientID}); err == nil || !strings.Contains(err.Error(), "no private key") {
-		t.Fatalf("no key: %v", err)
-	}
-}
-
-func TestAutoOrderWithEntra(t *testing.T) {
-	f := newFakeEntra(t)
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	os.WriteFile(tokenFile, []byte(jwt(fedClaims("s", time.Now().Add(time.Hour)))), 0o600)
-	base := map[string]string{"AZURE_TENANT_ID": tenantID, "AZURE_AUTHORITY_HOST": f.srv.URL + "/"}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
-	gh := []string{"ACTIONS_ID_TOKEN_REQUEST_URL", f.srv.URL + "/oidc?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "t"}
-	tests := []struct {
-		env  map[string]string
-		want string
-	}{
-		{with(append(gh, "AZURE_CLIENT_SECRET", "s", "AZURE_FEDERATED_TOKEN_FILE", tokenFile, "MSI_ENDPOINT", "http://127.0.0.1:1/t")...), "workload,serviceprincipal,github,cloudshell"},
-		{with(append(gh, "AZURE_CLIENT_SECRET", "s")...), "serviceprincipal,github"},
-		{with(gh...), "github"},
-		{with("SYSTEM_OIDCREQUESTURI", f.srv.URL+"/oidc", "SYSTEM_ACCESSTOKEN", "x", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "sc",
-			"AZURESUBSCRIPTION_CLIENT_ID", clientID, "AZURESUBSCRIPTION_TENANT_ID", tenantID), "azurepipelines"},
-	}
-	noAz := func(string) (string, error) { return "", os.ErrNotExist }
-	for _, tt := range tests {
-		s, err := Select(SelectOptions{Getenv: func(k string) string { return tt.env[k] }, ClientID: clientID, LookPath: noAz, DMIDir: t.TempDir()})
-		if err != nil {
-			t.Fatalf("%v: %v", tt.env, err)
-		}
-		var names []string
-		for _, c := range s.Credential.(*Chain).candidates {
-			names = append(names, c.Name)
-		}
-		if got := strings.Join(names, ","); got != tt.want {
-			t.Errorf("got %s, want %s", got, tt.want)
-		}
-	}
-	// A GitHub job that forgot id-token: write is told so.
-	_, err := Select(SelectOptions{Getenv: func(k string) string {
-		return map[string]string{"GITHUB_ACTIONS": "true", "AZURE_TENANT_ID": tenantID}[k]
-	},
-		ClientID: clientID, LookPath: noAz, DMIDir: t.TempDir()})
-	if err == nil || !strings.HasPrefix(err.Error(), "not in Azure Cloud Shell") || !strings.Contains(hintOf(err), "id-token: write") {
-		t.Fatalf("no id-token: %v (hint %q)", err, hintOf(err))
-	}
-	// Named modes say what is missing.
-	_, err = Select(SelectOptions{Mode: "workload", Getenv: func(string) string { return "" }})
-	if err == nil || !strings.Contains(err.Error(), "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID not set") {
-		t.Fatalf("workload: %v", err)
-	}
-	assertKind(t, err, KindAuth)
-	// AZURE_AUTHORITY_HOST over plain http is a configuration error.
-	_, err = Select(SelectOptions{Mode: "serviceprincipal", ClientID: clientID, Getenv: func(k string) string {
-		return map[string]string{"AZURE_TENANT_ID": tenantID, "AZURE_CLIENT_SECRET": "s", "AZURE_AUTHORITY_HOST": "http://x"}[k]
-	}})
-	assertKind(t, err, KindUsage)
-}
-
 func TestCloudAuthority(t *testing.T) {
 	for suffix, want := range map[string]string{"vault.azure.net": AuthorityPublic, "vault.azure.cn": AuthorityChina, "vault.usgovcloudapi.net": AuthorityUSGov} {
 		if got := CloudAuthority(suffix); got != want {
@@ -490,5 +151,196 @@ func TestCloudAuthority(t *testing.T) {
 	c, _ := NewClientSecret("s", &EntraOptions{AuthorityHost: AuthorityChina + "/", TenantID: tenantID, ClientID: clientID})
 	if c.ent.tokenURL != "https://login.chinacloudapi.cn/"+tenantID+"/oauth2/v2.0/token" {
 		t.Fatal(c.ent.tokenURL)
+	}
+}
+
+// An OIDC issuer that echoes the request token (ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+// SYSTEM_ACCESSTOKEN) back: refused, retried, or as JSON.
+func TestPlatformErrorsRedactRequestToken(t *testing.T) {
+	const reqToken = "req-" + hostileCanary + "-0123456789" // not JWT-shaped: only redaction can hide it
+	for _, status := range []int{401, 503, 400} {
+		for _, platform := range []string{"github", "azurepipelines"} {
+			t.Run(fmt.Sprint(platform, status), func(t *testing.T) {
+				srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(status)
+					if status == 400 {
+						json.NewEncoder(w).Encode(map[string]string{"message": "you sent " + r.Header.Get("Authorization")})
+						return
+					}
+					io.WriteString(w, "you sent "+r.Header.Get("Authorization"))
+				}))
+				defer srv.Close()
+				logs := &capture{}
+				o := &EntraOptions{AuthorityHost: srv.URL, TenantID: tenantID, ClientID: clientID,
+					Transport: srv.Client().Transport, Log: logs.logf, RetryDelay: time.Millisecond, MaxAttempts: 2}
+				var err error
+				if platform == "github" {
+					g, e := NewGitHubActions(srv.URL+"/oidc?api-version=2.0", reqToken, o)
+					if e != nil {
+						t.Fatal(e)
+					}
+					_, err = g.GetToken(context.Background(), vaultScope)
+				} else {
+					a, e := NewAzurePipelines(srv.URL+"/oidc", reqToken, "sc-id", o)
+					if e != nil {
+						t.Fatal(e)
+					}
+					_, err = a.GetToken(context.Background(), vaultScope)
+				}
+				if err == nil {
+					t.Fatal("no error")
+				}
+				if all := everything(err, logs); strings.Contains(all, hostileCanary) {
+					t.Errorf("the request token leaked:\n%s", all)
+				}
+			})
+		}
+	}
+}
+
+// Terminal controls a plain (non-JSON) error body may carry: C1 CSI
+// (U+009B, which UTF-8 terminals honour like ESC [) and the bidi
+// overrides; C0 controls were already neutralised.
+func TestEntraErrorBodiesInert(t *testing.T) {
+	const body = "<html>\u009b2J\x1b[31m \u202eRLO\u2066</html>"
+	for _, status := range []int{400, 503} {
+		for _, platform := range []string{"entra", "github", "azurepipelines"} {
+			t.Run(fmt.Sprint(platform, status), func(t *testing.T) {
+				srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(status)
+					io.WriteString(w, body)
+				}))
+				defer srv.Close()
+				logs := &capture{}
+				o := &EntraOptions{AuthorityHost: srv.URL, TenantID: tenantID, ClientID: clientID,
+					Transport: srv.Client().Transport, Log: logs.logf, RetryDelay: time.Millisecond, MaxAttempts: 2}
+				var cred azcore.TokenCredential
+				switch platform {
+				case "entra":
+					c, _ := NewClientSecret("s3cr3t", o)
+					cred = c
+				case "github":
+					c, _ := NewGitHubActions(srv.URL+"/oidc?api-version=2.0", "req", o)
+					cred = c
+				default:
+					c, _ := NewAzurePipelines(srv.URL+"/oidc", "req", "sc", o)
+					cred = c
+				}
+				_, err := cred.GetToken(context.Background(), vaultScope)
+				all := everything(err, logs)
+				if err == nil || strings.ContainsAny(all, "\u009b\u202e\u2066\x1b") {
+					t.Errorf("terminal controls reached the output: %q", all)
+				}
+			})
+		}
+	}
+}
+
+// An access token with control characters or spaces is not a bearer
+// token: akv token would print it to a terminal, and it would break the
+// Authorization header.
+func TestEntraRefusesMalformedAccessToken(t *testing.T) {
+	for _, tok := range []string{"evil\x1b]0;pwn\x07", "tok en", "tok\r\nX-Injected: 1", "tok\u202e"} {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "expires_in": 3600})
+		}))
+		c, _ := NewClientSecret("s3cr3t", &EntraOptions{AuthorityHost: srv.URL, TenantID: tenantID, ClientID: clientID, Transport: srv.Client().Transport})
+		got, err := c.GetToken(context.Background(), vaultScope)
+		srv.Close()
+		if err == nil || got.Token != "" {
+			t.Errorf("%q accepted", tok)
+			continue
+		}
+		if strings.Contains(err.Error(), tok) {
+			t.Errorf("the token is in the error: %q", err)
+		}
+		assertKind(t, err, KindAuth)
+	}
+}
+
+// The tenant goes into the URL path: dot segments would climb out of it
+// (https://login.microsoftonline.com/../oauth2/v2.0/token).
+func TestTenantRefusesDotSegments(t *testing.T) {
+	for _, tenant := range []string{".", "..", ".contoso", "contoso..com", "contoso."} {
+		if _, err := NewClientSecret("s", &EntraOptions{TenantID: tenant, ClientID: clientID}); err == nil {
+			t.Errorf("tenant %q accepted", tenant)
+		} else {
+			assertKind(t, err, KindUsage)
+		}
+	}
+	for _, tenant := range []string{tenantID, "contoso.onmicrosoft.com", "organizations"} {
+		if _, err := NewClientSecret("s", &EntraOptions{TenantID: tenant, ClientID: clientID}); err != nil {
+			t.Errorf("tenant %q refused: %v", tenant, err)
+		}
+	}
+}
+
+// A certificate akv cannot verify does not become valid by retrying: one
+// connection, and a hint about the CA.
+func TestEntraCertificateErrorIsFinal(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are the point
+	srv.StartTLS()
+	defer srv.Close()
+	for _, platform := range []string{"entra", "github"} {
+		conns.Store(0)
+		o := &EntraOptions{AuthorityHost: srv.URL, TenantID: tenantID, ClientID: clientID, RetryDelay: time.Millisecond} // system roots only
+		var err error
+		if platform == "entra" {
+			c, _ := NewClientSecret("s3cr3t", o)
+			_, err = c.GetToken(context.Background(), vaultScope)
+		} else {
+			g, _ := NewGitHubActions(srv.URL+"/oidc?api-version=2.0", "req", o)
+			_, err = g.GetToken(context.Background(), vaultScope)
+		}
+		if err == nil || conns.Load() != 1 || !strings.Contains(err.Error(), "certificate") || !strings.Contains(hintOf(err), "AKV_CA_FILE") {
+			t.Errorf("%s: %d connections, err %v, hint %q", platform, conns.Load(), err, hintOf(err))
+		}
+	}
+}
+
+// Retry-After: 86400 is not worth sleeping the rest of the deadline for:
+// akv says what Entra ID asked for at once.
+func TestEntraRetryAfterPastDeadline(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "86400")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	c, _ := NewClientSecret("s3cr3t", &EntraOptions{AuthorityHost: srv.URL, TenantID: tenantID, ClientID: clientID,
+		Transport: srv.Client().Transport, RetryDelay: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	_, err := c.GetToken(ctx, vaultScope)
+	if err == nil || calls.Load() != 1 || !strings.Contains(err.Error(), "Retry-After") || !strings.Contains(err.Error(), "24h0m0s") {
+		t.Fatalf("%d requests, err %v", calls.Load(), err)
+	}
+	assertKind(t, err, KindAuth)
+}
+
+// A token that has expired already (expires_on in the past, or an
+// expires_in that overflows time.Duration) would be exchanged again for
+// every request: refused once, with the clock to check.
+func TestEntraRefusesExpiredToken(t *testing.T) {
+	for body, want := range map[string]string{
+		fmt.Sprintf(`{"access_token":"eyJ.x.y","expires_on":%d}`, time.Now().Add(-time.Hour).Unix()): "expired already",
+		// An expires_in past a century is a malformed answer (expiry.go) before it can overflow.
+		`{"access_token":"eyJ.x.y","expires_in":9223372036854775807}`: "cannot parse expires_in",
+	} {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
+		c, _ := NewClientSecret("s3cr3t", &EntraOptions{AuthorityHost: srv.URL, TenantID: tenantID, ClientID: clientID, Transport: srv.Client().Transport})
+		tok, err := c.GetToken(context.Background(), vaultScope)
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), want) || want == "expired already" && !strings.Contains(hintOf(err), "clock") {
+			t.Errorf("%s: token %v, err %v", body, tok.ExpiresOn, err)
+		}
 	}
 }

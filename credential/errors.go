@@ -11,7 +11,7 @@ const (
 // Error is a credential failure. Msg says what went wrong, Hint what to do.
 // Neither ever holds a token.
 type Error struct {
-	Credential string // e.g. "CloudShell"
+	Credential string // the credential Msg starts with, e.g. "CloudShell"; Chain names a failure once by it
 	Kind       string
 	Msg        string
 	Hint       string

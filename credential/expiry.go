@@ -35,7 +35,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Layouts of expires_on seen across managed-identity endpoints (protocol.md).
+// Layouts of expires_on seen across managed-identity endpoints (doc.go).
 var expiryLayouts = []string{
 	"1/2/2006 15:04:05 -07:00",   // "11/25/2026 18:05:53 +00:00"
 	"1/2/2006 3:04:05 PM -07:00", // App Service, 12-hour clock

@@ -8,7 +8,6 @@ import (
 	"net/url"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // GitHubActions exchanges a GitHub Actions OIDC token (present when the
@@ -20,8 +19,7 @@ import (
 type GitHubActions struct {
 	requestURL   string
 	requestToken string
-	ent          *entraClient
-	cache        *tokenCache
+	*federated
 }
 
 var _ azcore.TokenCredential = (*GitHubActions)(nil)
@@ -39,26 +37,9 @@ func NewGitHubActions(requestURL, requestToken string, opts *EntraOptions) (*Git
 		700024: "GitHub's token expired before Entra ID saw it: check the runner's clock",
 		70021:  "add a federated credential with issuer https://token.actions.githubusercontent.com and this subject (repo:OWNER/REPO:ref:refs/heads/BRANCH, …:environment:NAME, …:pull_request) to the application named by AZURE_CLIENT_ID",
 	}
-	g := &GitHubActions{requestURL: requestURL, requestToken: requestToken, ent: ent}
-	g.cache = newTokenCache(ent.now, g.fetch)
+	g := &GitHubActions{requestURL: requestURL, requestToken: requestToken}
+	g.federated = newFederated(ent, "GitHub Actions", g.idToken)
 	return g, nil
-}
-
-// GetToken implements azcore.TokenCredential.
-func (g *GitHubActions) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(g.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return g.cache.get(ctx, resource, opts.Claims != "")
-}
-
-func (g *GitHubActions) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
-	assertion, err := g.idToken(ctx)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return g.ent.exchange(ctx, resource, clientAuth{assertion: assertion, source: "GitHub Actions"})
 }
 
 // idToken asks the runner's token service for a token for Entra ID. The

@@ -30,7 +30,7 @@ func NewIMDS(opts *IdentityOptions) (*IMDS, error) {
 	if o.Endpoint == "" {
 		o.Endpoint = DefaultIMDSEndpoint
 	}
-	if err := checkEndpoint("AKV_IMDS_ENDPOINT", o.Endpoint); err != nil {
+	if err := checkEndpoint("AKV_IMDS_ENDPOINT", o.Endpoint, DefaultIMDSEndpoint); err != nil {
 		return nil, err
 	}
 	ic := o.client("IMDS")
@@ -40,11 +40,6 @@ func NewIMDS(opts *IdentityOptions) (*IMDS, error) {
 		if o.ClientID != "" {
 			q.Set("client_id", o.ClientID)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, withQuery(o.Endpoint, q), nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Metadata", "true")
-		return req, nil
+		return getRequest(ctx, o.Endpoint, q, "Metadata", "true")
 	})}, nil
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // WorkloadIdentity is Kubernetes workload identity as the AKS webhook
@@ -20,9 +19,8 @@ import (
 // AZURE_CLIENT_ID and AZURE_TENANT_ID. The kubelet rotates the file (a
 // ..data symlink swap), so it is read again for every exchange.
 type WorkloadIdentity struct {
-	file  string
-	ent   *entraClient
-	cache *tokenCache
+	file string
+	*federated
 }
 
 var _ azcore.TokenCredential = (*WorkloadIdentity)(nil)
@@ -47,28 +45,19 @@ func NewWorkloadIdentity(tokenFile string, opts *EntraOptions) (*WorkloadIdentit
 		50027:  "AZURE_FEDERATED_TOKEN_FILE must hold the projected service-account token itself",
 		70021:  "add a federated credential with this issuer (the cluster's OIDC issuer URL), subject (system:serviceaccount:NAMESPACE:NAME) and audience to the identity named by AZURE_CLIENT_ID",
 	}
-	w := &WorkloadIdentity{file: tokenFile, ent: ent}
-	w.cache = newTokenCache(ent.now, w.fetch)
+	w := &WorkloadIdentity{file: tokenFile}
+	w.federated = newFederated(ent, "AZURE_FEDERATED_TOKEN_FILE "+inert(tokenFile), w.readAssertion)
 	return w, nil
 }
 
-// GetToken implements azcore.TokenCredential.
-func (w *WorkloadIdentity) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	resource, err := scopeToResource(w.ent.name, opts.Scopes)
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return w.cache.get(ctx, resource, opts.Claims != "")
-}
-
-func (w *WorkloadIdentity) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
+func (w *WorkloadIdentity) readAssertion(ctx context.Context) (string, error) {
 	assertion, err := readTokenFile(ctx, w.file)
 	if err != nil {
-		return azcore.AccessToken{}, &Error{Credential: w.ent.name, Kind: KindAuth,
+		return "", &Error{Credential: w.ent.name, Kind: KindAuth,
 			Msg:  "WorkloadIdentity: cannot read AZURE_FEDERATED_TOKEN_FILE",
 			Hint: `the AKS webhook projects it into pods labelled azure.workload.identity/use: "true" whose service account names the identity`, Err: err}
 	}
-	return w.ent.exchange(ctx, resource, clientAuth{assertion: assertion, source: "AZURE_FEDERATED_TOKEN_FILE " + inert(w.file)})
+	return assertion, nil
 }
 
 // readTokenFile reads a token file afresh: no caching, since the platform

@@ -25,7 +25,7 @@ func BenchmarkGetMatching350(b *testing.B) {
 	vault, _ := ParseVault("demo")
 	b.ReportAllocs()
 	for b.Loop() {
-		cred, _ := credential.NewCloudShell(&credential.CloudShellOptions{Endpoint: e.MSIEndpoint})
+		cred, _ := credential.NewCloudShell(&credential.IdentityOptions{Endpoint: e.MSIEndpoint})
 		hc, _ := NewHTTPClient(e.CAFile, 16)
 		c, _ := New(Options{Credential: cred, HTTPClient: hc, Endpoints: Endpoints{Map: map[string]string{"demo": e.Vaults["demo"]}}})
 		sel, err := c.GetMatching(context.Background(), vault, Filter{})

@@ -44,7 +44,7 @@ func start(t *testing.T, o emulator.Options) *testEnv {
 	}
 	t.Cleanup(func() { emu.Close() })
 	logs := &logSink{}
-	cred, err := credential.NewCloudShell(&credential.CloudShellOptions{Endpoint: emu.MSIEndpoint, Log: logs.logf, RetryDelay: time.Millisecond})
+	cred, err := credential.NewCloudShell(&credential.IdentityOptions{Endpoint: emu.MSIEndpoint, Log: logs.logf, RetryDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

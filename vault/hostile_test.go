@@ -419,7 +419,7 @@ func TestBlameTheRightParty(t *testing.T) {
 			t.Parallel()
 			s := hostile.StartT(t, hostile.Options{Mode: tt.mode})
 			for i := range 3 {
-				cred, err := credential.NewCloudShell(&credential.CloudShellOptions{Endpoint: s.MSI})
+				cred, err := credential.NewCloudShell(&credential.IdentityOptions{Endpoint: s.MSI})
 				if err != nil {
 					t.Fatal(err)
 				}

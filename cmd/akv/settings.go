@@ -102,10 +102,10 @@ func (s *settings) context(parent context.Context) (context.Context, context.Can
 	return context.WithDeadline(parent, s.deadline)
 }
 
-func (s *settings) credential() (credential.Selected, error) {
+func (s *settings) credential() (credential.Choice, error) {
 	suffix, err := vault.CloudSuffix(s.cloud, s.env.Getenv("ACC_CLOUD"))
 	if err != nil {
-		return credential.Selected{}, err
+		return credential.Choice{}, err
 	}
 	sel, err := credential.Select(credential.SelectOptions{Mode: s.auth, ClientID: s.clientID, Getenv: s.env.Getenv,
 		DMIDir: s.env.Getenv("AKV_DMI_DIR"), Now: s.env.Now, Log: s.logf,

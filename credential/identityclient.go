@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"regexp"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -29,6 +27,39 @@ type identityClient struct {
 	// retryable says which statuses are worth another try; nil means
 	// retryableStatus. IMDS adds 404 and 410 (it answers them while starting).
 	retryable func(int) bool
+}
+
+// managedIdentity is what every HTTP identity endpoint credential shares:
+// the cache (one request per resource in flight, refresh rules) and the
+// retrying client. Each credential only says how to build its request.
+type managedIdentity struct {
+	endpoint   string
+	ic         *identityClient
+	newRequest func(ctx context.Context, resource string) (*http.Request, error)
+	cached
+}
+
+func newManagedIdentity(ic *identityClient, endpoint string, newRequest func(context.Context, string) (*http.Request, error)) *managedIdentity {
+	m := &managedIdentity{endpoint: endpoint, ic: ic, newRequest: newRequest}
+	m.cached = newCached(ic.name, ic.now, m.fetch)
+	return m
+}
+
+func (m *managedIdentity) fetch(ctx context.Context, resource string) (azcore.AccessToken, error) {
+	return m.ic.do(ctx, m.endpoint, resource, func(ctx context.Context) (*http.Request, error) {
+		return m.newRequest(ctx, resource)
+	})
+}
+
+// getRequest is the GET that App Service, IMDS and Azure ML answer:
+// endpoint with q added to its query, and one header.
+func getRequest(ctx context.Context, endpoint string, q url.Values, header, value string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, withQuery(endpoint, q), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(header, value)
+	return req, nil
 }
 
 // newIdentityHTTPClient never uses a proxy: identity endpoints are local,
@@ -72,62 +103,29 @@ func (e *endpointError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.status, e.msg)
 }
 
-// jwtLike matches anything shaped like a token, to keep it out of error
-// snippets. Compiled on first use: most runs never need it.
-var jwtLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*`) })
-
-// snippet returns a short printable excerpt of a body for an error, with
-// anything shaped like a token removed.
-func snippet(b []byte) string {
-	s := jwtLike().ReplaceAllString(string(b), "[redacted]")
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return s
-}
-
 // do sends the request built by newReq until it succeeds, fails for good or
 // ctx ends.
 func (c *identityClient) do(ctx context.Context, endpoint, resource string, newReq func(context.Context) (*http.Request, error)) (azcore.AccessToken, error) {
-	var lastErr error
-	for attempt := 1; ; attempt++ {
+	var tok azcore.AccessToken
+	spent := func(last error) error {
+		return c.fail(KindAuth, fmt.Sprintf("%s: cannot get a token from the managed-identity endpoint %s", c.name, endpoint),
+			"check that the identity endpoint is running (in Cloud Shell, restart the session), or raise --timeout", last)
+	}
+	err := c.retry.run(ctx, c.logf, c.name, nil, spent, func(n int) (time.Duration, error) {
 		req, err := newReq(ctx)
 		if err != nil {
-			return azcore.AccessToken{}, c.fail(KindUsage, "cannot build a token request", "", err)
+			return 0, c.fail(KindUsage, c.name+": cannot build a token request", "", err)
 		}
-		c.logf("%s: requesting a token for %s from %s (attempt %d)", c.name, resource, endpoint, attempt)
-		tok, retryAfter, err := c.once(req, resource)
-		if err == nil {
-			c.logf("%s: got a token for %s, expires %s", c.name, resource, tok.ExpiresOn.Format(time.RFC3339))
-			return tok, nil
-		}
+		c.logf("%s: requesting a token for %s from %s (attempt %d)", c.name, resource, endpoint, n)
+		t, retryAfter, err := c.once(req, resource)
 		var ee *endpointError
 		if errors.As(err, &ee) {
-			return azcore.AccessToken{}, c.refusal(ee, resource)
+			return 0, c.refusal(ee, resource)
 		}
-		lastErr = err
-		if ctx.Err() != nil || attempt >= c.retry.MaxAttempts {
-			break
-		}
-		d := c.retry.delay(attempt, retryAfter)
-		c.logf("%s: attempt %d failed (%v); retrying in %s", c.name, attempt, err, d.Round(time.Millisecond))
-		if sleep(ctx, d) != nil {
-			break
-		}
-	}
-	if ctx.Err() != nil && !errors.Is(lastErr, ctx.Err()) {
-		lastErr = fmt.Errorf("%w (last error: %v)", ctx.Err(), lastErr)
-	}
-	return azcore.AccessToken{}, c.fail(KindAuth,
-		fmt.Sprintf("%s: cannot get a token from the managed-identity endpoint %s", c.name, endpoint),
-		"check that the identity endpoint is running (in Cloud Shell, restart the session), or raise --timeout", lastErr)
+		tok = t
+		return retryAfter, err
+	})
+	return got(c.logf, c.name, resource, tok, err)
 }
 
 func (c *identityClient) logf(format string, args ...any) {
@@ -216,16 +214,69 @@ func contentKind(resp *http.Response, err error) string {
 	return "unexpected JSON"
 }
 
-// describeNetErr keeps dial errors readable: "connection refused" says more
-// than the full *net.OpError chain.
-func describeNetErr(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err // the URL is in the message already
+// checkEndpoint refuses, naming the variable it came from (and the
+// credential's usual endpoint, when it has one), an endpoint
+// that is no absolute http(s) URL with a host and a valid port, or that
+// holds a user name or password: identity endpoints take none, and an
+// error must not print one.
+func checkEndpoint(variable, endpoint, example string) error {
+	why := ""
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil:
+		why = "is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		why = "is not an http(s) URL"
+	case u.User != nil:
+		why = "holds a user name or password, which identity endpoints never take"
+	case u.Hostname() == "":
+		why = "has no host"
+	case u.Port() != "" && !validPort(u.Port()):
+		why = fmt.Sprintf("has port %s, which is not 1-65535", u.Port())
+	default:
+		return nil
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("timed out: %w", err)
+	hint := fmt.Sprintf("unset %s or set it to the endpoint URL the host provides", variable)
+	if example != "" {
+		hint += ", such as " + example
 	}
-	return err
+	return &Error{Kind: KindUsage, Msg: fmt.Sprintf("%s=%q %s", variable, redactUserinfo(endpoint), why), Hint: hint}
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// redactUserinfo hides whatever stands between "scheme://" and an "@" in
+// the authority, even in a string url.Parse refuses.
+func redactUserinfo(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	rest := s[i+3:]
+	authority := rest
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		authority = rest[:j]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return s
+	}
+	return s[:i+3] + "***" + rest[at:]
+}
+
+// withQuery adds q to endpoint's own query.
+func withQuery(endpoint string, q url.Values) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint
+	}
+	merged := u.Query()
+	for k, vs := range q {
+		merged[k] = vs
+	}
+	u.RawQuery = merged.Encode()
+	return u.String()
 }

@@ -14,6 +14,13 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
+func TestIdentityEndpointsBypassProxy(t *testing.T) {
+	c := newIdentityHTTPClient(nil)
+	if c.Transport.(*http.Transport).Proxy != nil {
+		t.Fatal("identity requests would go through HTTP_PROXY")
+	}
+}
+
 // Issue 11, point 3: an identity endpoint's redirect is never followed, so
 // X-IDENTITY-HEADER, MSI_SECRET and the request itself never reach the
 // host it points to.
@@ -33,7 +40,7 @@ func TestIdentityEndpointsNeverFollowRedirects(t *testing.T) {
 
 	build := map[string]func(endpoint string) (azcore.TokenCredential, error){
 		"cloudshell": func(ep string) (azcore.TokenCredential, error) {
-			return NewCloudShell(&CloudShellOptions{Endpoint: ep, RetryDelay: time.Millisecond})
+			return NewCloudShell(&IdentityOptions{Endpoint: ep, RetryDelay: time.Millisecond})
 		},
 		"appservice": func(ep string) (azcore.TokenCredential, error) {
 			return NewAppService("hdr-canary-5e1f", fast(ep))
@@ -83,59 +90,6 @@ func TestIdentityEndpointsNeverFollowRedirects(t *testing.T) {
 	})
 }
 
-// Issue 11, point 9: a token that is expired on arrival is asked for once
-// more, then refused; and however many callers want a token, the verdict
-// costs those two requests only.
-func TestExpiredTokenRejectedAfterOneRetry(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	f := newFakeMSI(t, okToken(testToken, now.Add(-time.Hour)))
-	c := f.cred(t, clock)
-	var wg sync.WaitGroup
-	errs := make([]error, 60)
-	for i := range errs {
-		wg.Go(func() { _, errs[i] = c.GetToken(context.Background(), vaultScope) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err == nil || !strings.Contains(err.Error(), "identity endpoint returned an expired token") {
-			t.Fatalf("err = %v, want an expired-token refusal", err)
-		}
-		assertKind(t, err, KindAuth)
-		if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "eyJ") {
-			t.Fatalf("error shows the token: %v", err)
-		}
-	}
-	if n := f.calls.Load(); n != 2 {
-		t.Fatalf("60 callers cost %d token requests, want 2 (one retry)", n)
-	}
-}
-
-// An expired token followed by a good one is fine: the retry is the cure.
-func TestExpiredTokenThenGoodOne(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	f := newFakeMSI(t, okToken("stale", now.Add(-time.Second)), okToken(testToken, now.Add(time.Hour)))
-	tok, err := f.cred(t, func() time.Time { return now }).GetToken(context.Background(), vaultScope)
-	if err != nil || tok.Token != testToken || f.calls.Load() != 2 {
-		t.Fatalf("token %q, err %v after %d calls", tok.Token, err, f.calls.Load())
-	}
-}
-
-// A final refusal is remembered for a while: 60 callers behind a refusing
-// endpoint cost one request, not 60.
-func TestFinalRefusalIsNotRepeatedPerCaller(t *testing.T) {
-	f := newFakeMSI(t, status(400, `{"error":{"code":"AudienceNotSupported","message":"nope"}}`))
-	c := f.cred(t, nil)
-	for range 60 {
-		if _, err := c.GetToken(context.Background(), vaultScope); err == nil {
-			t.Fatal("a refusal gave a token")
-		}
-	}
-	if n := f.calls.Load(); n != 1 {
-		t.Fatalf("60 callers cost %d requests, want 1", n)
-	}
-}
-
 // Issue 11, point 9: a malformed endpoint variable is a usage error at
 // once, and a user name or password in it is never printed.
 func TestMalformedEndpointsNeverPrintUserinfo(t *testing.T) {
@@ -153,7 +107,7 @@ func TestMalformedEndpointsNeverPrintUserinfo(t *testing.T) {
 	}
 	vars := map[string]func(string) error{
 		"MSI_ENDPOINT": func(ep string) error {
-			_, err := NewCloudShell(&CloudShellOptions{Endpoint: ep})
+			_, err := NewCloudShell(&IdentityOptions{Endpoint: ep})
 			return err
 		},
 		"IDENTITY_ENDPOINT": func(ep string) error { _, err := NewAppService("h", &IdentityOptions{Endpoint: ep}); return err },
@@ -189,7 +143,7 @@ func TestMalformedEndpointsNeverPrintUserinfo(t *testing.T) {
 func TestWellFormedEndpointsAccepted(t *testing.T) {
 	for _, ep := range []string{DefaultCloudShellEndpoint, DefaultIMDSEndpoint, "https://127.0.0.1:8443/msi/token?api-version=2019-08-01",
 		"http://[::1]:50342/oauth2/token", "http://localhost/oauth2/token", "HTTP://LOCALHOST:50342/oauth2/token"} {
-		if err := checkEndpoint("MSI_ENDPOINT", ep); err != nil {
+		if err := checkEndpoint("MSI_ENDPOINT", ep, ""); err != nil {
 			t.Errorf("%s refused: %v", ep, err)
 		}
 	}
