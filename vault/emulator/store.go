@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/akv-cli/akv/vault/names"
 )
 
 // Seed describes one secret: its current value plus optional metadata and
@@ -81,19 +83,8 @@ func DemoSeeds() map[string]Seed {
 	return seeds
 }
 
-// validName is Key Vault's rule for secret names: 1-127 of a-z, A-Z, 0-9, -.
-func validName(s string) bool {
-	if len(s) < 1 || len(s) > 127 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// validName is Key Vault's rule for secret names.
+func validName(s string) bool { return names.Secret(s) }
 
 // version is one version of a secret. It is never changed once stored:
 // an update stores a changed copy, so a handler can read a version it got
