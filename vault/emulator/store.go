@@ -35,7 +35,7 @@ func ParseSeeds(data []byte) (map[string]Seed, error) {
 	}
 	out := make(map[string]Seed, len(raw))
 	for name, r := range raw {
-		if !validName(name) {
+		if !names.Secret(name) {
 			return nil, fmt.Errorf("secrets file: %q is not a valid secret name (1-127 of a-z, A-Z, 0-9, -)", name)
 		}
 		var s string
@@ -82,9 +82,6 @@ func DemoSeeds() map[string]Seed {
 	maps.Copy(seeds, readmeSeeds())
 	return seeds
 }
-
-// validName is Key Vault's rule for secret names.
-func validName(s string) bool { return names.Secret(s) }
 
 // version is one version of a secret. It is never changed once stored:
 // an update stores a changed copy, so a handler can read a version it got
