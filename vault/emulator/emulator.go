@@ -122,7 +122,7 @@ func Start(o Options) (*Emulator, error) {
 	if e.backups, err = newBackups(); err != nil {
 		return nil, err
 	}
-	if e.opts.Seeds, err = issueCertificates(o.Seeds, caKey{cert: e.ca.cert, key: e.ca.key}, o.Now()); err != nil {
+	if e.opts.Seeds, err = issueCertificates(o.Seeds, caKey{cert: e.ca.Cert, key: e.ca.Key}, o.Now()); err != nil {
 		return nil, err
 	}
 	e.CAFile = filepath.Join(dir, "ca.pem")
