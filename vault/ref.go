@@ -33,33 +33,6 @@ func validVersion(s string) bool {
 	return true
 }
 
-// Cloud DNS suffixes for vault hosts.
-var cloudSuffixes = map[string]string{
-	"public": "vault.azure.net",
-	"china":  "vault.azure.cn",
-	"usgov":  "vault.usgovcloudapi.net",
-}
-
-// CloudSuffix returns the vault DNS suffix for --cloud (public, china,
-// usgov) or, when that is empty, for Cloud Shell's ACC_CLOUD.
-func CloudSuffix(cloud, accCloud string) (string, error) {
-	if cloud == "" {
-		switch accCloud {
-		case "AzureChinaCloud":
-			cloud = "china"
-		case "AzureUSGovernment":
-			cloud = "usgov"
-		default:
-			cloud = "public"
-		}
-	}
-	s, ok := cloudSuffixes[strings.ToLower(cloud)]
-	if !ok {
-		return "", usageErr(fmt.Sprintf("unknown cloud %q", cloud), "use --cloud public, china or usgov")
-	}
-	return s, nil
-}
-
 // String is the canonical form: akv://vault/name[/version], or the Key
 // Vault URL when the reference named a host of its own.
 func (r Ref) String() string {
