@@ -2,11 +2,8 @@ package vault
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,63 +13,15 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
-// Endpoints maps vault names to base URLs (AKV_VAULT_ENDPOINTS) and knows
-// the cloud's DNS suffix.
-type Endpoints struct {
-	Suffix string            // e.g. vault.azure.net
-	Map    map[string]string // name → https://host[:port]
-}
-
-// ParseEndpointMap reads "name=https://host:port,other=https://…".
-func ParseEndpointMap(s string) (map[string]string, error) {
-	m := map[string]string{}
-	for _, pair := range strings.Split(s, ",") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
-		}
-		name, base, err := parseEndpointEntry(pair)
-		if err != nil {
-			return nil, err
-		}
-		switch prev, dup := m[name]; {
-		case !dup:
-			m[name] = base
-		case origin(mustParse(prev)) != origin(mustParse(base)):
-			return nil, usageErr(fmt.Sprintf("AKV_VAULT_ENDPOINTS maps %s twice, to %s and %s", name, prev, base),
-				"map each vault name once")
-		}
-	}
-	return m, nil
-}
-
-// URL is the base URL requests for r go to: the mapped endpoint for its
-// vault name, else its own host, else NAME.SUFFIX.
-func (e Endpoints) URL(r Ref) string {
-	if r.Vault != "" {
-		if u, ok := e.Map[strings.ToLower(r.Vault)]; ok {
-			return u
-		}
-	}
-	if r.Host != "" {
-		return "https://" + r.Host
-	}
-	suffix := e.Suffix
-	if suffix == "" {
-		suffix = cloudSuffixes["public"]
-	}
-	return "https://" + strings.ToLower(r.Vault) + "." + suffix
-}
-
 // Options configures New.
 type Options struct {
 	Credential  azcore.TokenCredential
 	HTTPClient  *http.Client // nil means NewHTTPClient("", Concurrency)
 	Endpoints   Endpoints
 	CAFile      bool                 // AKV_CA_FILE is in use (for hints)
-	Concurrency int                  // parallel requests; zero means 16
+	Concurrency int                  // parallel requests; zero means defaultConcurrency
 	Log         func(string, ...any) // diagnostics, never values
-	MaxRetries  int                  // per request on 5xx and network errors; zero means 4 (429s retry while --timeout allows)
+	MaxRetries  int                  // per request on 5xx and network errors; zero means defaultMaxRetries (429s retry while --timeout allows)
 	// TokenScope, when set, is asked for as soon as a vault is first used,
 	// while its challenge is in flight, so the token is ready when the
 	// challenge returns. Only the cloud's vault scope
@@ -100,50 +49,10 @@ type Client struct {
 	pre *prefetch // the first vault's early token request; set under mu
 }
 
-// prefetch is the early token request TokenScope asks for. Its outcome is
-// kept: a request that waited for it through the credential's cache and
-// got only its own deadline back reports the prefetch's error instead,
-// which names the identity endpoint.
-type prefetch struct {
-	done chan struct{}
-	err  error
-}
-
-// track adds n secrets to the total the progress callback reports.
-func (c *Client) track(n int) {
-	if c.opts.Progress == nil {
-		return
-	}
-	c.progressMu.Lock()
-	c.total += n
-	c.progressMu.Unlock()
-}
-
-// finished reports one more secret done.
-func (c *Client) finished() {
-	if c.opts.Progress == nil {
-		return
-	}
-	c.progressMu.Lock()
-	defer c.progressMu.Unlock() // one line at a time
-	c.done++
-	c.opts.Progress(c.done, c.total, false)
-}
-
-// batchOver tells the progress callback that a Get or GetMatching ended.
-func (c *Client) batchOver() {
-	if c.opts.Progress == nil {
-		return
-	}
-	c.progressMu.Lock()
-	defer c.progressMu.Unlock()
-	c.opts.Progress(c.done, c.total, true)
-}
-
 // New returns a Client. It makes no request.
 func New(o Options) (*Client, error) {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 16
+		o.Concurrency = defaultConcurrency
 	}
 	if o.MaxRetries == 0 {
 		o.MaxRetries = defaultMaxRetries
@@ -187,100 +96,6 @@ func (v *vaultClient) markReady(authErr error) {
 		v.authErr = authErr
 		close(v.ready)
 	})
-}
-
-// gatedCredential is the credential of one vault's requests, the first
-// one's (preauth.go) and a challenge's alike. It asks only for the cloud's
-// Key Vault scope, makes sure a failed token request blames the identity
-// endpoint (see tokenOutcome), and notes the token's tenant for hints.
-type gatedCredential struct {
-	inner azcore.TokenCredential
-	v     *vaultClient
-	c     *Client
-	scope string // the cloud's Key Vault audience + "/.default"
-}
-
-func (g gatedCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	if len(o.Scopes) != 1 || o.Scopes[0] != g.scope {
-		// The transport verified the challenge; this is the last word.
-		err := &fault{msg: fmt.Sprintf("vault %s: refused to ask for a token for %s: akv asks only for %s",
-			g.v.label, quoteServer(strings.Join(o.Scopes, " ")), g.scope)}
-		recordTokenErr(ctx, err)
-		return azcore.AccessToken{}, err
-	}
-	tok, err := g.inner.GetToken(ctx, o)
-	if err != nil {
-		err = g.c.blameIdentity(err)
-		recordTokenErr(ctx, err)
-		return tok, err
-	}
-	if g.v.tokenTenant.Load() == nil {
-		if c, cerr := ParseClaims(tok.Token); cerr == nil {
-			g.v.tokenTenant.Store(c.Tenant)
-		}
-	}
-	return tok, nil
-}
-
-// blameIdentity makes a failed token request name the identity endpoint.
-// A request that waited behind the prefetch in the credential's cache gets
-// only its context's error back when time runs out: the prefetch's own
-// error, which ends at the same deadline, says who was slow.
-func (c *Client) blameIdentity(err error) error {
-	var k kinded
-	if errors.As(err, &k) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	c.mu.Lock()
-	p := c.pre
-	c.mu.Unlock()
-	if p != nil {
-		t := time.NewTimer(2 * time.Second)
-		defer t.Stop()
-		select {
-		case <-p.done:
-			if errors.As(p.err, &k) {
-				return p.err
-			}
-		case <-t.C:
-		}
-	}
-	return &Error{Kind: KindAuth, Msg: "timed out waiting for a token from the identity endpoint",
-		Hint: "check that the identity endpoint answers, or raise --timeout", Err: err}
-}
-
-// tokenOutcome carries a token request's failure out of one vault call:
-// azcore's retry policy replaces any error with the context's once the
-// deadline has passed, so without it a slow identity endpoint would be
-// reported as a slow vault.
-type tokenOutcome struct {
-	mu  sync.Mutex
-	err error
-}
-
-type tokenOutcomeKey struct{}
-
-func recordTokenErr(ctx context.Context, err error) {
-	if o, ok := ctx.Value(tokenOutcomeKey{}).(*tokenOutcome); ok {
-		o.mu.Lock()
-		o.err = err
-		o.mu.Unlock()
-	}
-}
-
-// call runs one vault request and classifies its error: the token
-// request's failure when there was one, else the vault's.
-func (v *vaultClient) call(ctx context.Context, op string, f func(context.Context) error) error {
-	out := &tokenOutcome{}
-	err := f(context.WithValue(ctx, tokenOutcomeKey{}, out))
-	if err != nil {
-		out.mu.Lock()
-		if out.err != nil {
-			err = out.err
-		}
-		out.mu.Unlock()
-	}
-	return v.classify(op, err)
 }
 
 func (c *Client) vault(ctx context.Context, r Ref) (*vaultClient, error) {
@@ -355,7 +170,7 @@ func (v *vaultClient) enter(ctx context.Context) (first bool, err error) {
 		// The first request shares this deadline and is about to say
 		// whether the identity endpoint or the vault ran it out: wait for
 		// its word, briefly, so every secret blames the same party.
-		t := time.NewTimer(2 * time.Second)
+		t := time.NewTimer(verdictWait)
 		defer t.Stop()
 		select {
 		case <-v.ready:

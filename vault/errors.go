@@ -2,8 +2,6 @@ package vault
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +12,8 @@ import (
 )
 
 // Error kinds, ordered by how much they explain: an auth failure explains
-// the rest (design.md's exit-code precedence).
+// the rest: a batch with several failures exits with the code of the
+// kind that explains the most (FetchError.ErrorKind, package doc).
 const (
 	KindAuth      = "unauthenticated"
 	KindForbidden = "forbidden"
@@ -51,6 +50,11 @@ func (e *Error) Unwrap() error        { return e.Err }
 func (e *Error) ErrorKind() string    { return e.Kind }
 func (e *Error) ErrorHint() string    { return e.Hint }
 func usageErr(msg, hint string) error { return &Error{Kind: KindUsage, Msg: msg, Hint: hint} }
+
+// NoVaultError says how to name a vault.
+func NoVaultError(what string) error {
+	return usageErr(fmt.Sprintf("%s needs a vault", what), "pass --vault NAME or set AKV_VAULT")
+}
 
 // kinded is any error that knows its kind, such as credential.Error.
 type kinded interface{ ErrorKind() string }
@@ -214,35 +218,6 @@ func challengeTenant(resp *http.Response) string {
 	u, _, _ := strings.Cut(after, `"`)
 	parts := strings.Split(strings.TrimRight(u, "/"), "/")
 	return parts[len(parts)-1]
-}
-
-// TokenClaims are the claims akv reads from an access token, for whoami
-// and error hints. The token is not verified: it only describes itself.
-type TokenClaims struct {
-	Tenant     string `json:"tid"`
-	ObjectID   string `json:"oid"`
-	Audience   string `json:"aud"`
-	UniqueName string `json:"unique_name"`
-	UPN        string `json:"upn"`
-	AppID      string `json:"appid"`
-	Expires    int64  `json:"exp"`
-}
-
-// ParseClaims decodes a JWT's payload.
-func ParseClaims(token string) (TokenClaims, error) {
-	var c TokenClaims
-	parts := strings.Split(token, ".")
-	if len(parts) < 2 {
-		return c, fmt.Errorf("the token is not a JWT")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return c, fmt.Errorf("the token's payload is not base64url")
-	}
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return c, fmt.Errorf("the token's payload is not JSON")
-	}
-	return c, nil
 }
 
 // credentialMessage is the credential's own error, without the wrapping

@@ -102,7 +102,7 @@ func (h hostileSetup) list(t *testing.T) ([]Item, error) {
 	return h.c.List(ctx, Ref{Vault: "evil"}, Filter{})
 }
 
-func (h hostileSetup) getMatching(t *testing.T) (Selected, error) {
+func (h hostileSetup) getMatching(t *testing.T) (Matched, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return h.c.GetMatching(ctx, Ref{Vault: "evil"}, Filter{})

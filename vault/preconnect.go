@@ -20,7 +20,7 @@ import (
 // it before the request that takes it.
 
 // preconnecter is a transport that can dial a vault ahead of its first
-// request: preconnectTransport, and extraRoots (tls.go) through its first
+// request: preconnectTransport, and extraRoots (httpclient.go) through its first
 // transport.
 type preconnecter interface{ preconnect(base string) }
 

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/akv-cli/akv/vault/names"
 )
 
 // Ref names one secret, optionally one version of it.
@@ -15,24 +17,8 @@ type Ref struct {
 	Version string // 32 hex digits, or empty for the latest
 }
 
-// nameOf reports whether s is min to max characters of a-z, A-Z, 0-9 and
-// "-": the rule for vault and secret names. (No regexp: compiling them
-// costs start-up time on every run.)
-func nameOf(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-func validVaultName(s string) bool  { return nameOf(s, 3, 24) }
-func validSecretName(s string) bool { return nameOf(s, 1, 127) }
+func validVaultName(s string) bool  { return names.Vault(s) }
+func validSecretName(s string) bool { return names.Secret(s) }
 
 func validVersion(s string) bool {
 	if len(s) != 32 {
@@ -45,33 +31,6 @@ func validVersion(s string) bool {
 		}
 	}
 	return true
-}
-
-// Cloud DNS suffixes for vault hosts.
-var cloudSuffixes = map[string]string{
-	"public": "vault.azure.net",
-	"china":  "vault.azure.cn",
-	"usgov":  "vault.usgovcloudapi.net",
-}
-
-// CloudSuffix returns the vault DNS suffix for --cloud (public, china,
-// usgov) or, when that is empty, for Cloud Shell's ACC_CLOUD.
-func CloudSuffix(cloud, accCloud string) (string, error) {
-	if cloud == "" {
-		switch accCloud {
-		case "AzureChinaCloud":
-			cloud = "china"
-		case "AzureUSGovernment":
-			cloud = "usgov"
-		default:
-			cloud = "public"
-		}
-	}
-	s, ok := cloudSuffixes[strings.ToLower(cloud)]
-	if !ok {
-		return "", usageErr(fmt.Sprintf("unknown cloud %q", cloud), "use --cloud public, china or usgov")
-	}
-	return s, nil
 }
 
 // String is the canonical form: akv://vault/name[/version], or the Key

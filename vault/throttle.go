@@ -27,12 +27,6 @@ import (
 // fixed four retries gave up on a throttled vault long before --timeout
 // and retried every process of a fleet in the same second.
 
-const (
-	defaultMaxRetries = 4 // for 5xx and network errors
-	retryBase         = 500 * time.Millisecond
-	retryMax          = 8 * time.Second
-)
-
 // clock is time for the throttle; tests pass a fake one.
 type clock struct {
 	now   func() time.Time

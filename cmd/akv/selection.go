@@ -140,7 +140,7 @@ func listingFlags(c *cli.Context) string {
 
 // emptyListing is the error for a listing that selected nothing: a typo
 // in --prefix must not turn into an empty .env (exit 4, nothing written).
-func (sel *selection) emptyListing(s *settings, matched vault.Selected) error {
+func (sel *selection) emptyListing(s *settings, matched vault.Matched) error {
 	name := s.vault
 	if v, err := s.vaultRef(); err == nil {
 		name = v.VaultLabel()
@@ -214,7 +214,7 @@ func (sel *selection) resolve(ctx context.Context, s *settings, client *vault.Cl
 		wg      sync.WaitGroup
 		got     []vault.Secret
 		getErr  error
-		matched vault.Selected
+		matched vault.Matched
 		listErr error
 	)
 	if len(refs) > 0 {

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/akv-cli/akv/vault/names"
 )
 
 // backupMagic starts every blob, as the service's start with
@@ -83,7 +85,7 @@ func (b backups) open(blob []byte) (secret, error) {
 		return secret{}, errBadBlob
 	}
 	var plain backupSecret
-	if err := json.Unmarshal(msg, &plain); err != nil || !validName(plain.Name) || len(plain.Versions) == 0 {
+	if err := json.Unmarshal(msg, &plain); err != nil || !names.Secret(plain.Name) || len(plain.Versions) == 0 {
 		return secret{}, errBadBlob
 	}
 	s := secret{name: plain.Name}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/akv-cli/akv/templates"
 )
 
 // Options configures Start. The zero value serves the demo set in a vault
@@ -120,7 +122,7 @@ func Start(o Options) (*Emulator, error) {
 	if e.backups, err = newBackups(); err != nil {
 		return nil, err
 	}
-	if e.opts.Seeds, err = issueCertificates(o.Seeds, caKey{cert: e.ca.cert, key: e.ca.key}, o.Now()); err != nil {
+	if e.opts.Seeds, err = issueCertificates(o.Seeds, caKey{cert: e.ca.Cert, key: e.ca.Key}, o.Now()); err != nil {
 		return nil, err
 	}
 	e.CAFile = filepath.Join(dir, "ca.pem")
@@ -265,12 +267,13 @@ func (e *Emulator) Env() string {
 	return b.String()
 }
 
-// shellQuote quotes only when needed, so the common case reads cleanly.
+// shellQuote quotes only when needed, so the common case reads cleanly,
+// and then as export does (templates.Shell).
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,") == "" {
 		return s
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return templates.Shell(s)
 }
 
 // Close stops every listener and removes the temp dir it made.

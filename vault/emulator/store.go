@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/akv-cli/akv/vault/names"
 )
 
 // Seed describes one secret: its current value plus optional metadata and
@@ -33,7 +35,7 @@ func ParseSeeds(data []byte) (map[string]Seed, error) {
 	}
 	out := make(map[string]Seed, len(raw))
 	for name, r := range raw {
-		if !validName(name) {
+		if !names.Secret(name) {
 			return nil, fmt.Errorf("secrets file: %q is not a valid secret name (1-127 of a-z, A-Z, 0-9, -)", name)
 		}
 		var s string
@@ -79,20 +81,6 @@ func DemoSeeds() map[string]Seed {
 	}
 	maps.Copy(seeds, readmeSeeds())
 	return seeds
-}
-
-// validName is Key Vault's rule for secret names: 1-127 of a-z, A-Z, 0-9, -.
-func validName(s string) bool {
-	if len(s) < 1 || len(s) > 127 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // version is one version of a secret. It is never changed once stored:

@@ -1,88 +1,49 @@
 package emulator
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"math/big"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/akv-cli/akv/vault/internal/localca"
 )
 
-// authority is the emulator's throwaway CA. Only its certificate's PEM
-// leaves the process (ca.pem); every key lives in memory and dies with it.
+// authority is the emulator's throwaway CA (localca), valid for a week
+// from the emulator's start, with serial numbers counted from 1. Only its
+// certificate's PEM leaves the process (ca.pem).
 type authority struct {
-	cert *x509.Certificate
-	der  []byte
-	key  *ecdsa.PrivateKey
-	now  time.Time
+	*localca.CA
 
 	mu     sync.Mutex
-	serial int64
 	leaves map[string]*tls.Certificate // host name → certificate, for the proxy
 }
 
 func newAuthority(now time.Time) (*authority, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	var serial atomic.Int64
+	ca, err := localca.New(localca.Options{
+		Name:         "akv emulator CA",
+		Organization: "akv emulator",
+		Now:          func() time.Time { return now },
+		Lifetime:     7 * 24 * time.Hour,
+		Serial:       func() *big.Int { return big.NewInt(serial.Add(1)) },
+	})
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "akv emulator CA", Organization: []string{"akv emulator"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(7 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &authority{cert: cert, der: der, key: key, now: now, serial: 1, leaves: map[string]*tls.Certificate{}}, nil
-}
-
-// PEM is the CA certificate every client is told to trust.
-func (a *authority) PEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.der})
+	return &authority{CA: ca, leaves: map[string]*tls.Certificate{}}, nil
 }
 
 // issue signs a server certificate for the given DNS names and IPs.
 func (a *authority) issue(dnsNames []string, ips []net.IP) (*tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c, err := a.Issue(dnsNames, ips)
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	a.serial++
-	serial := a.serial
-	a.mu.Unlock()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: dnsNames[0]},
-		DNSNames:     dnsNames,
-		IPAddresses:  ips,
-		NotBefore:    a.now.Add(-time.Hour),
-		NotAfter:     a.now.Add(7 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
-	if err != nil {
-		return nil, err
-	}
-	return &tls.Certificate{Certificate: [][]byte{der, a.der}, PrivateKey: key}, nil
+	return &c, nil
 }
 
 // loopbackTLS is the configuration of the vault listeners on 127.0.0.1.

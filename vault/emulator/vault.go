@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/akv-cli/akv/vault/names"
 )
 
 // VaultResource is the audience Key Vault tokens are for in the public
@@ -132,7 +134,7 @@ func (v *vaultServer) routes() *http.ServeMux {
 func (v *vaultServer) named(h func(w http.ResponseWriter, r *http.Request, name string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		if !validName(name) {
+		if !names.Secret(name) {
 			writeError(w, http.StatusBadRequest, "BadParameter", "", "The request URI contains an invalid name: "+name)
 			return
 		}

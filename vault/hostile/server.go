@@ -95,7 +95,7 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.CAPEM = trusted.pem()
+	s.CAPEM = trusted.PEM()
 	if o.Dir != "" {
 		s.CAFile = filepath.Join(o.Dir, "ca.pem")
 		if err := os.WriteFile(s.CAFile, s.CAPEM, 0o600); err != nil {
