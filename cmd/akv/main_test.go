@@ -226,7 +226,9 @@ func cmdSignalPID(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[1])))
 	ts.Check(err)
-	ts.Check(syscall.Kill(pid, sig))
+	p, err := os.FindProcess(pid)
+	ts.Check(err)
+	ts.Check(p.Signal(sig))
 }
 
 // cmdBigSecrets writes an emulator secrets file with N secrets:
