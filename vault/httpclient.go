@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -35,9 +36,9 @@ func newHTTPClient(caFile string, concurrency int, dial func(ctx context.Context
 	if caFile == "" {
 		return &http.Client{Transport: withPreconnect(t), CheckRedirect: noRedirect}, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	pem, err := readCAFile(caFile)
 	if err != nil {
-		return nil, usageErr(fmt.Sprintf("AKV_CA_FILE: %v", err), "")
+		return nil, err
 	}
 	extra := x509.NewCertPool()
 	if !extra.AppendCertsFromPEM(pem) {
@@ -61,6 +62,34 @@ func newHTTPClient(caFile string, concurrency int, dial func(ctx context.Context
 
 // noRedirect hands a redirect back to the caller, who refuses it: a
 // redirect would carry the token to wherever the server points.
+// maxCAFile bounds AKV_CA_FILE: a bundle of every public root is ~200 KiB.
+const maxCAFile = 4 << 20
+
+// readCAFile reads AKV_CA_FILE, a regular file of at most maxCAFile
+// bytes: a FIFO would block akv and /dev/zero fill its memory.
+func readCAFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, usageErr(fmt.Sprintf("AKV_CA_FILE: %v", err), "")
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, usageErr(fmt.Sprintf("AKV_CA_FILE %s is not a regular file", path), "point it at a PEM file of CA certificates")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr(fmt.Sprintf("AKV_CA_FILE: %v", err), "")
+	}
+	defer f.Close()
+	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
+	switch {
+	case err != nil:
+		return nil, usageErr(fmt.Sprintf("AKV_CA_FILE: %v", err), "")
+	case len(pem) > maxCAFile:
+		return nil, usageErr(fmt.Sprintf("AKV_CA_FILE %s is larger than %d MiB", path, maxCAFile>>20), "point it at a PEM file of CA certificates")
+	}
+	return pem, nil
+}
+
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // extraRoots trusts AKV_CA_FILE's CAs and, on top, the system roots, but

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"os"
@@ -67,5 +68,31 @@ func TestCAFileStillVerifies(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "not myvault.vault.azure.net") {
 		t.Fatalf("a certificate for another name: err = %v", err)
+	}
+}
+
+// AKV_CA_FILE is read only when it is a regular file of bounded size: a
+// FIFO would block akv forever and /dev/zero would fill its memory.
+func TestCAFileBounded(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	big := filepath.Join(dir, "big.pem")
+	if err := os.WriteFile(big, make([]byte, maxCAFile+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{dir: "not a regular file", big: "larger than 4 MiB"}
+	if err := mkfifo(fifo); err == nil {
+		cases[fifo] = "not a regular file"
+	} else if os.Getenv("CI") != "" || !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		cases["/dev/zero"] = "not a regular file"
+	}
+	for path, want := range cases {
+		_, err := NewHTTPClient(path, 4)
+		if err == nil || !strings.Contains(err.Error(), want) || KindOf(err) != KindUsage {
+			t.Errorf("AKV_CA_FILE=%s: %v (kind %s), want usage error %q", path, err, KindOf(err), want)
+		}
 	}
 }
