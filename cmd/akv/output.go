@@ -30,7 +30,9 @@ func writeOutput(env *Env, path string, data []byte) error {
 // O_TMPFILE, to a named temp file in the same directory, renamed over the
 // target. On failure, or SIGINT, SIGTERM, SIGHUP or SIGQUIT while
 // writing, no temp file is left and an existing file stays as it was;
-// akv then dies by that signal (by SIGTERM for SIGQUIT).
+// akv then dies by that signal (by SIGTERM for SIGQUIT). A path that
+// names a stream (/dev/stdout, /dev/fd/N, a FIFO, /dev/null: openStream)
+// is written to as it is, never replaced.
 func writeFileAtomic(path string, data []byte) error {
 	return writeFileAtomicWith(path, data, atomicOptions{})
 }
@@ -54,6 +56,18 @@ type atomicWrite struct {
 }
 
 func writeFileAtomicWith(path string, data []byte, o atomicOptions) error {
+	if f, err := openStream(path); f != nil || err != nil {
+		if err == nil {
+			_, err = f.Write(data)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
 	path = writeTarget(path)
 	dir := filepath.Dir(path)
 	w := &atomicWrite{}
