@@ -99,8 +99,34 @@ func originHost(u *url.URL) string {
 }
 
 func badRef(ref, rule string) error {
-	return &Error{Kind: KindUsage, Msg: fmt.Sprintf("bad reference %q: %s", ref, rule),
+	return &Error{Kind: KindUsage, Msg: hideUserInfo(fmt.Sprintf("bad reference %q: %s", ref, rule)),
 		Hint: "references look like akv://VAULT/NAME[/VERSION], https://VAULT.vault.azure.net/secrets/NAME[/VERSION], @Microsoft.KeyVault(SecretUri=…) or NAME with --vault"}
+}
+
+// hideUserInfo masks what sits between each "://" in s and the last "@"
+// after it (before the next "://"): the user name and password someone
+// typed into a URL, which a message must never echo. It is deliberately
+// wider than a URL parser's user info: a password holding "/" or "?"
+// fools the parser, not this.
+func hideUserInfo(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "://")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i+3])
+		s = s[i+3:]
+		end := len(s)
+		if j := strings.Index(s, "://"); j >= 0 {
+			end = j
+		}
+		if at := strings.LastIndex(s[:end], "@"); at >= 0 {
+			b.WriteString("***")
+			s = s[at:]
+		}
+	}
 }
 
 // Parse reads one reference. defaultVault (from --vault or AKV_VAULT, a
@@ -146,7 +172,10 @@ func ParseVault(v string) (Ref, error) {
 	if strings.Contains(v, "://") {
 		u, err := url.Parse(v)
 		if err != nil || u.Scheme != "https" || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
-			return Ref{}, usageErr(fmt.Sprintf("bad vault %q: want a vault name or https://HOST", v), "")
+			return Ref{}, usageErr(hideUserInfo(fmt.Sprintf("bad vault %q: want a vault name or https://HOST", v)), "")
+		}
+		if u.User != nil {
+			return Ref{}, usageErr(hideUserInfo(fmt.Sprintf("bad vault %q: a vault URL holds no user name or password", v)), "want a vault name or https://HOST")
 		}
 		return hostRef(u.Host), nil
 	}

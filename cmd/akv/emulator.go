@@ -26,7 +26,7 @@ management.azure.com and refuses every other host; the vaults are demo
 and myvault unless --name says otherwise. With CMD, runs CMD with the
 environment that points akv (and the Azure SDKs and CLI) at them, stops
 when CMD exits and returns CMD's exit status: nothing is left running.
-Without CMD, prints that environment and serves until Ctrl-C or SIGTERM.
+Without CMD, prints that environment and serves until Ctrl-C, SIGTERM or SIGHUP.
 --identity picks which identity that environment selects.
 
 Examples:
@@ -76,8 +76,10 @@ Examples:
 				}
 			}
 			// Listen for signals before announcing, so a script that kills us
-			// right after reading the env never races the handler.
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			// right after reading the env never races the handler. SIGHUP
+			// (the terminal closed) too: its default ends akv before the
+			// deferred clean-up removes --write-env's file and the CA.
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
 			emu, err := emulator.Start(o)
 			if err != nil {

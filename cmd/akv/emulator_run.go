@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -49,6 +50,7 @@ func runWithEmulator(env *Env, envText string, names, argv []string) error {
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		childEnv = append(childEnv, k+"="+vars[k])
 	}
+	childEnv = withSelfOnPath(childEnv, selfPath())
 	path, err := lookPath(argv[0], []runVar{{name: "PATH", value: env.Getenv("PATH")}})
 	if err != nil {
 		return err
@@ -85,6 +87,56 @@ func runWithEmulator(env *Env, envText string, names, argv []string) error {
 		}
 	}()
 	return exitStatus(cmd.Wait())
+}
+
+// selfPath is the running akv as it was started: os.Args[0] when that is
+// a path (bin/akv, through any symlink, keeps its name), else the
+// executable.
+func selfPath() string {
+	if strings.ContainsAny(os.Args[0], `/`+string(os.PathSeparator)) {
+		return os.Args[0]
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return exe
+}
+
+// withSelfOnPath puts the directory of self, the running akv, first on
+// PATH in env when PATH finds no akv of that name or another one:
+// `bin/akv emulator -- bash` in a fresh clone is a shell whose akv is
+// bin/akv, as the README and the demo promise, not "akv: command not
+// found" or an older akv installed elsewhere.
+func withSelfOnPath(env []string, self string) []string {
+	if self == "" {
+		return env
+	}
+	abs, err := filepath.Abs(self)
+	if err != nil {
+		return env
+	}
+	selfInfo, err := os.Stat(abs)
+	if err != nil {
+		return env
+	}
+	i := slices.IndexFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "PATH=") })
+	path := ""
+	if i >= 0 {
+		path = strings.TrimPrefix(env[i], "PATH=")
+	}
+	if found, err := lookPath(filepath.Base(abs), []runVar{{name: "PATH", value: path}}); err == nil {
+		if fi, err := os.Stat(found); err == nil && os.SameFile(fi, selfInfo) {
+			return env
+		}
+	}
+	path = filepath.Dir(abs) + string(os.PathListSeparator) + path
+	if i < 0 {
+		return append(env, "PATH="+path)
+	}
+	env = slices.Clone(env)
+	env[i] = "PATH=" + path
+	return env
 }
 
 // parseExports reads the emulator's `export NAME=VALUE` lines, whose

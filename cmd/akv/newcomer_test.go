@@ -25,10 +25,17 @@ func useTestResolver() {
 	}}
 }
 
-// cmdFakeDNS serves DNS on loopback, answering NXDOMAIN to every query,
-// and sets AKV_TEST_DNS so the akv under test asks it: "no such host"
-// without a packet leaving the machine. fakedns.
+// cmdFakeDNS serves DNS on loopback, answering NXDOMAIN to every query
+// (SERVFAIL with `fakedns servfail`), and sets AKV_TEST_DNS so the akv
+// under test asks it: "no such host" without a packet leaving the
+// machine. fakedns [servfail].
 func cmdFakeDNS(ts *testscript.TestScript, neg bool, args []string) {
+	rcode := byte(3)
+	if len(args) == 1 && args[0] == "servfail" {
+		rcode = 2
+	} else if len(args) != 0 {
+		ts.Fatalf("usage: fakedns [servfail]")
+	}
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	ts.Check(err)
 	ts.Defer(func() { pc.Close() })
@@ -41,6 +48,7 @@ func cmdFakeDNS(ts *testscript.TestScript, neg bool, args []string) {
 				return
 			}
 			if name, resp := nxdomain(buf[:n]); resp != nil {
+				resp[3] = 0x80 | rcode
 				log.add(name)
 				pc.WriteTo(resp, addr)
 			}

@@ -30,16 +30,19 @@ func writeOutput(env *Env, path string, data []byte) error {
 // O_TMPFILE, to a named temp file in the same directory, renamed over the
 // target. On failure, or SIGINT, SIGTERM, SIGHUP or SIGQUIT while
 // writing, no temp file is left and an existing file stays as it was;
-// akv then dies by that signal (by SIGTERM for SIGQUIT).
+// akv then dies by that signal (by SIGTERM for SIGQUIT). A path that
+// names a stream (/dev/stdout, /dev/fd/N, a FIFO, /dev/null: openStream)
+// is written to as it is, never replaced.
 func writeFileAtomic(path string, data []byte) error {
 	return writeFileAtomicWith(path, data, atomicOptions{})
 }
 
 // atomicOptions are for tests: midWrite runs once half the data is
-// written; named skips the unnamed temp file.
+// written; placed once the file is in place; named skips the unnamed
+// temp file.
 type atomicOptions struct {
-	midWrite func()
-	named    bool
+	midWrite, placed func()
+	named            bool
 }
 
 // errNoUnnamed: this system or filesystem makes no unnamed files.
@@ -47,11 +50,24 @@ var errNoUnnamed = errors.New("no unnamed temp files here")
 
 // atomicWrite is one write in progress, shared with its signal handler.
 type atomicWrite struct {
-	mu  sync.Mutex // held to name, rename or remove; the handler never gives it back
-	tmp string     // a named temp file to remove, if any
+	mu     sync.Mutex // held to name, rename or remove; the handler never gives it back
+	tmp    string     // a named temp file to remove, if any
+	placed bool       // the new file is in place: a signal is no longer this write's
 }
 
 func writeFileAtomicWith(path string, data []byte, o atomicOptions) error {
+	if f, err := openStream(path); f != nil || err != nil {
+		if err == nil {
+			_, err = f.Write(data)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
 	path = writeTarget(path)
 	dir := filepath.Dir(path)
 	w := &atomicWrite{}
@@ -65,6 +81,9 @@ func writeFileAtomicWith(path string, data []byte, o atomicOptions) error {
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if o.placed != nil {
+		o.placed()
 	}
 	if d, derr := os.Open(dir); derr == nil { // make the new name durable
 		d.Sync()
@@ -112,7 +131,7 @@ func (w *atomicWrite) writeNamed(dir, path string, data []byte, o atomicOptions)
 	if err != nil {
 		os.Remove(w.tmp)
 	}
-	w.tmp = ""
+	w.tmp, w.placed = "", err == nil
 	return err
 }
 
@@ -141,6 +160,10 @@ func tempName(path string) string {
 
 // catchSignals makes SIGINT, SIGTERM, SIGHUP and SIGQUIT while writing
 // remove any named temp file and end akv; the returned func stops that.
+// Once the file is in place (the directory is still being synced) a
+// signal is not this write's to handle: it is sent again, to whatever
+// else handles it (the emulator's clean-up of its --write-env file) or
+// to its default. (Dying there left the emulator's files behind.)
 func (w *atomicWrite) catchSignals() (stop func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
@@ -148,7 +171,19 @@ func (w *atomicWrite) catchSignals() (stop func()) {
 	go func() {
 		select {
 		case s := <-sigs:
-			w.mu.Lock() // kept: nothing is renamed into place after this
+			w.mu.Lock()
+			if w.placed {
+				w.mu.Unlock()
+				signal.Stop(sigs)
+				if s == syscall.SIGQUIT {
+					s = syscall.SIGTERM // as dieBy: no goroutine dump
+				}
+				if p, err := os.FindProcess(os.Getpid()); err == nil {
+					p.Signal(s)
+				}
+				return
+			}
+			// mu is kept: nothing is renamed into place after this
 			if w.tmp != "" {
 				os.Remove(w.tmp)
 			}

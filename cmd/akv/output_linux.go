@@ -33,6 +33,7 @@ func (w *atomicWrite) writeUnnamed(dir, path string, data []byte, o atomicOption
 		if err != nil {
 			return errNoUnnamed
 		}
+		w.placed = true
 		return nil
 	}
 	// Replacing a file: link under a temp name, rename over it at once.
@@ -50,6 +51,6 @@ func (w *atomicWrite) writeUnnamed(dir, path string, data []byte, o atomicOption
 	if err = os.Rename(w.tmp, path); err != nil {
 		os.Remove(w.tmp)
 	}
-	w.tmp = ""
+	w.tmp, w.placed = "", err == nil
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,9 +150,25 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 	if err != nil {
 		t.Fatal(err)
 	}
+	blocks, err := parseReadmeBlocks(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blocks
+}
+
+// parseReadmeBlocks reads the fenced blocks of a Markdown text. A fence
+// this reader would not see as one (indented, as in a list item, or
+// ~~~) is an error: Markdown renders it as a block that TestREADME would
+// silently never run.
+func parseReadmeBlocks(text string) ([]readmeBlock, error) {
 	var blocks []readmeBlock
 	var cur *readmeBlock
-	for i, line := range strings.Split(string(data), "\n") {
+	for i, line := range strings.Split(text, "\n") {
+		if trimmed := strings.TrimLeft(line, " \t"); cur == nil && (strings.HasPrefix(trimmed, "~~~") ||
+			trimmed != line && strings.HasPrefix(trimmed, "```")) {
+			return nil, fmt.Errorf("README.md:%d: a fence TestREADME does not read (indented or ~~~): start it with ``` in column 1", i+1)
+		}
 		if !strings.HasPrefix(line, "```") {
 			if cur != nil {
 				cur.text += line + "\n"
@@ -173,9 +190,28 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 		}
 	}
 	if cur != nil {
-		t.Fatalf("README.md:%d: a fence that is never closed", cur.line)
+		return nil, fmt.Errorf("README.md:%d: a fence that is never closed", cur.line)
 	}
-	return blocks
+	return blocks, nil
+}
+
+// TestREADMEFencesSeen: a shell example Markdown shows is one TestREADME
+// runs, or the test fails; an indented fence (in a list item) or a ~~~
+// fence used to be read as prose and never run.
+func TestREADMEFencesSeen(t *testing.T) {
+	for _, text := range []string{
+		"1. a step:\n\n   ```sh\n   false\n   ```\n",
+		"~~~sh\nfalse\n~~~\n",
+		"```sh\nfalse\n",
+	} {
+		if _, err := parseReadmeBlocks(text); err == nil {
+			t.Errorf("parseReadmeBlocks accepted %q", text)
+		}
+	}
+	blocks, err := parseReadmeBlocks("text\n```sh\n  indented inside is fine\n```\n")
+	if err != nil || len(blocks) != 1 || blocks[0].lang != "sh" {
+		t.Errorf("parseReadmeBlocks of one sh block: %v, %v", blocks, err)
+	}
 }
 
 func readmeName(b readmeBlock) string {
