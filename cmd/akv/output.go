@@ -70,6 +70,12 @@ func writeFileAtomicWith(path string, data []byte, o atomicOptions) error {
 	}
 	path = writeTarget(path)
 	dir := filepath.Dir(path)
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageError("name a file to write, not a directory", "-o %s is a directory", path)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usageError("create the directory first, or name a file in one that exists", "-o %s: no directory %s", path, dir)
+	}
 	w := &atomicWrite{}
 	defer w.catchSignals()()
 	err := errNoUnnamed
