@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -81,8 +82,58 @@ func TestScripts(t *testing.T) {
 			"fakedns":    cmdFakeDNS,
 			"refused":    cmdRefused,
 			"dnsqueries": cmdDNSQueries,
+			"exits":      cmdExits,
 		},
 	})
+}
+
+// cmdExits runs akv and fails unless it exits with the given code:
+//
+//	exits CODE [NAME=VALUE…] akv|akv-crashing ARGS…
+//
+// It stands for `exec sh -c 'akv ARGS; echo rc=$?'` + `stdout '^rc=CODE$'`:
+// akv runs with the script's environment (plus the NAME=VALUE assignments,
+// for this run only, as in a shell), its stdout and stderr become the
+// script's for the stdout/stderr/cmp lines that follow, and a death by
+// signal counts as 128+signal, the code a shell reports. `! exits` is
+// refused: say which code is wanted instead.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! exits (name the code: exits CODE akv ARGS...)")
+	}
+	const usage = "usage: exits CODE [NAME=VALUE...] akv|akv-crashing ARGS..."
+	if len(args) < 2 {
+		ts.Fatalf(usage)
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want < 0 || want > 255 {
+		ts.Fatalf("exits: bad exit code %q; %s", args[0], usage)
+	}
+	prog := 1
+	for prog < len(args) && strings.Contains(args[prog], "=") {
+		prog++
+	}
+	if prog == len(args) || (args[prog] != "akv" && args[prog] != "akv-crashing") {
+		ts.Fatalf("exits runs akv or akv-crashing only; %s", usage)
+	}
+	name, argv := args[prog], args[prog+1:]
+	if prog > 1 { // env execs akv in its place: the code and any signal are akv's own
+		name, argv = "env", args[1:]
+	}
+	got := 0
+	if err := ts.Exec(name, argv...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = exit.ExitCode()
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			got = 128 + int(ws.Signal())
+		}
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[prog], got, want)
+	}
 }
 
 // emuHolder remembers the script's running emulator.
