@@ -162,6 +162,9 @@ func FuzzParseEnvFile(f *testing.F) {
 	f.Add("A=1\n# c\nexport B='x y'\nC=\"a\\nb\" # c\n")
 	f.Add("A='multi\nline'\nB=akv://v/x")
 	f.Add("=x\nA\n'")
+	for _, tc := range envFileCases {
+		f.Add(tc.in)
+	}
 	f.Fuzz(func(t *testing.T, data string) {
 		entries, err := ParseEnvFile("f.env", data)
 		if err != nil {
