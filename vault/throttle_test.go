@@ -312,12 +312,48 @@ func TestRetryAfterHeader(t *testing.T) {
 		{"Retry-After", "-1", 0},
 		{"retry-after-ms", "1500", 1500 * time.Millisecond},
 		{"x-ms-retry-after-ms", "250", 250 * time.Millisecond},
+		// Hostile or broken values: never a wait shorter than asked, and
+		// no overflow into a wait in the past.
+		{"Retry-After", "0", 0},
+		{"Retry-After", "1.5", 1500 * time.Millisecond},
+		{"Retry-After", "0.0001", time.Millisecond},
+		{"Retry-After", "1e3", 0},
+		{"Retry-After", "NaN", 0},
+		{"Retry-After", "1000000000000", maxRetryAfter},
+		{"Retry-After", "99999999999999999999.5", maxRetryAfter},
+		{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT", maxRetryAfter},
+		{"retry-after-ms", "18446744073710", maxRetryAfter}, // × 1e6 ns wraps to 448 µs
+		{"retry-after-ms", "10000000000000", maxRetryAfter}, // wraps negative
+		{"retry-after-ms", "-5", 0},
 	}
 	for _, tt := range tests {
 		resp := &http.Response{Header: http.Header{}}
 		resp.Header.Set(tt.header, tt.value)
 		if got := retryAfter(resp, now); got != tt.want {
 			t.Errorf("%s: %s → %s, want %s", tt.header, tt.value, got, tt.want)
+		}
+	}
+}
+
+// A server that asks for a wait no timeout covers, in any spelling, gets
+// its 429 back as the answer at once, never a retry: the wait, plus the
+// jitter, must not overflow into one in the past.
+func TestHugeRetryAfterIsNoRetry(t *testing.T) {
+	for _, h := range [][2]string{
+		{"retry-after-ms", "18446744073710"},
+		{"retry-after-ms", "10000000000000"},
+		{"x-ms-retry-after-ms", "9223372036854775807"},
+		{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"},
+		{"Retry-After", "9223372036854775807"},
+	} {
+		clk := newFakeClock()
+		tr := &scripted{clk: clk, replies: []func() (*http.Response, error){status(429, h[0], h[1]), status(200)}}
+		th := newThrottle("demo", 16, clk.clock(), func(max time.Duration) time.Duration { return max })
+		ctx, cancel := context.WithDeadline(context.Background(), clk.now().Add(30*time.Second))
+		resp, err := send(t, ctx, &retryPolicy{t: th, maxRetries: 4}, tr)
+		cancel()
+		if err != nil || resp.StatusCode != 429 || len(tr.sent) != 1 {
+			t.Errorf("%s: %s: %d tries, ended with %v, %v; want the 429 after 1 try", h[0], h[1], len(tr.sent), resp, err)
 		}
 	}
 }
