@@ -428,7 +428,9 @@ func (e *emulator) stats() (emuStats, error) {
 }
 
 func (e *emulator) stop() {
-	e.cmd.Process.Signal(syscall.SIGTERM)
+	if e.cmd.Process.Signal(syscall.SIGTERM) != nil {
+		e.cmd.Process.Kill() // Windows has no SIGTERM to send
+	}
 	e.cmd.Wait()
 }
 
@@ -442,10 +444,7 @@ func runOnce(env []string, name string, args ...string) (run1, error) {
 		return run1{}, fmt.Errorf("%s %s: %v: %s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
 	}
 	r := run1{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = ru.Maxrss * 1024 // Linux reports KiB
-		r.faults = ru.Minflt
-	}
+	r.rss, r.faults = usage(cmd.ProcessState)
 	return r, nil
 }
 
