@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -355,5 +357,64 @@ func TestHugeRetryAfterIsNoRetry(t *testing.T) {
 		if err != nil || resp.StatusCode != 429 || len(tr.sent) != 1 {
 			t.Errorf("%s: %s: %d tries, ended with %v, %v; want the 429 after 1 try", h[0], h[1], len(tr.sent), resp, err)
 		}
+	}
+}
+
+// mixedVault answers at random with 429 (Retry-After 1 ms), 503 or 200,
+// and notes the most requests it had in flight at once.
+type mixedVault struct{ inFlight, peak atomic.Int64 }
+
+func (v *mixedVault) Do(*http.Request) (*http.Response, error) {
+	n := v.inFlight.Add(1)
+	defer v.inFlight.Add(-1)
+	for p := v.peak.Load(); n > p && !v.peak.CompareAndSwap(p, n); p = v.peak.Load() {
+	}
+	time.Sleep(time.Duration(rand.N(200)) * time.Microsecond)
+	switch rand.N(10) {
+	case 0, 1:
+		return status(429, "retry-after-ms", "1")()
+	case 2:
+		return status(503)()
+	}
+	return status(200)()
+}
+
+// Hundreds of requests to one vault, on the real clock, with timeouts
+// running out in every state (waiting at the gate, for a slot, in
+// flight): never more in flight than --concurrency, and every slot and
+// queue place given back. Run with -race.
+func TestThrottleUnderManyRequests(t *testing.T) {
+	th := newThrottle("demo", 8, realClock(), nil)
+	v := &mixedVault{}
+	pl := runtime.NewPipeline("akvtest", "v0", runtime.PipelineOptions{}, &policy.ClientOptions{
+		Transport: v, Retry: policy.RetryOptions{MaxRetries: -1},
+		PerCallPolicies: []policy.Policy{&retryPolicy{t: th, maxRetries: 2}},
+		Telemetry:       policy.TelemetryOptions{Disabled: true},
+	})
+	var wg sync.WaitGroup
+	for i := range 400 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(20+i%200)*time.Millisecond)
+			defer cancel()
+			req, err := runtime.NewRequest(ctx, http.MethodGet, "https://demo.vault.azure.net/secrets/x")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if resp, err := pl.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	if th.inFlight != 0 || len(th.waiters) != 0 || th.limit < 1 {
+		t.Errorf("after every request ended: %d in flight, %d waiting, limit %d", th.inFlight, len(th.waiters), th.limit)
+	}
+	if p := v.peak.Load(); p > 8 {
+		t.Errorf("%d requests in flight at once, over --concurrency 8", p)
 	}
 }
