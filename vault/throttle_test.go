@@ -418,3 +418,31 @@ func TestThrottleUnderManyRequests(t *testing.T) {
 		t.Errorf("%d requests in flight at once, over --concurrency 8", p)
 	}
 }
+
+// One vault is one gate however its references spell it: a 429 to
+// https://demo.vault.azure.net must hold the requests of
+// akv://demo/… and https://demo.vault.azure.net:443/… too.
+func TestOneGatePerVaultOrigin(t *testing.T) {
+	// A transport that never dials: the default one would dial the vault
+	// ahead of its first request (preconnect.go).
+	c, err := New(Options{Credential: &tenantCred{}, HTTPClient: &http.Client{Transport: &caeVault{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *vaultClient
+	for _, s := range []string{"akv://demo/a", "https://demo.vault.azure.net/secrets/b", "https://DEMO.vault.azure.net:443/secrets/c"} {
+		r, err := Parse(s, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.vault(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = v
+		} else if v != first {
+			t.Errorf("%s has a vault client (and throttle) of its own", s)
+		}
+	}
+}
