@@ -407,7 +407,16 @@ func startEmulator(akv, work string, n int, flags ...string) (*emulator, error) 
 	return e, nil
 }
 
-func (e *emulator) base() string { return strings.TrimPrefix(e.vars["AKV_VAULT_ENDPOINTS"], "demo=") }
+// base is vault demo's URL, one of the entries of AKV_VAULT_ENDPOINTS
+// (the emulator serves demo and myvault).
+func (e *emulator) base() string {
+	for _, pair := range strings.Split(e.vars["AKV_VAULT_ENDPOINTS"], ",") {
+		if u, ok := strings.CutPrefix(strings.TrimSpace(pair), "demo="); ok {
+			return u
+		}
+	}
+	return ""
+}
 
 // emuStats is the part of /_emulator/stats the tables use.
 type emuStats struct {
