@@ -407,7 +407,16 @@ func startEmulator(akv, work string, n int, flags ...string) (*emulator, error) 
 	return e, nil
 }
 
-func (e *emulator) base() string { return strings.TrimPrefix(e.vars["AKV_VAULT_ENDPOINTS"], "demo=") }
+// base is vault demo's URL, one of the entries of AKV_VAULT_ENDPOINTS
+// (the emulator serves demo and myvault).
+func (e *emulator) base() string {
+	for _, pair := range strings.Split(e.vars["AKV_VAULT_ENDPOINTS"], ",") {
+		if u, ok := strings.CutPrefix(strings.TrimSpace(pair), "demo="); ok {
+			return u
+		}
+	}
+	return ""
+}
 
 // emuStats is the part of /_emulator/stats the tables use.
 type emuStats struct {
@@ -428,7 +437,9 @@ func (e *emulator) stats() (emuStats, error) {
 }
 
 func (e *emulator) stop() {
-	e.cmd.Process.Signal(syscall.SIGTERM)
+	if e.cmd.Process.Signal(syscall.SIGTERM) != nil {
+		e.cmd.Process.Kill() // Windows has no SIGTERM to send
+	}
 	e.cmd.Wait()
 }
 
@@ -442,10 +453,7 @@ func runOnce(env []string, name string, args ...string) (run1, error) {
 		return run1{}, fmt.Errorf("%s %s: %v: %s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
 	}
 	r := run1{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = ru.Maxrss * 1024 // Linux reports KiB
-		r.faults = ru.Minflt
-	}
+	r.rss, r.faults = usage(cmd.ProcessState)
 	return r, nil
 }
 

@@ -41,7 +41,7 @@ type Client struct {
 	sem  chan struct{}
 
 	mu     sync.Mutex
-	vaults map[string]*vaultClient // by base URL
+	vaults map[string]*vaultClient // by origin: one gate per vault, however its references spell it
 
 	progressMu  sync.Mutex
 	done, total int
@@ -103,7 +103,7 @@ func (c *Client) vault(ctx context.Context, r Ref) (*vaultClient, error) {
 	base := eps.URL(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if v, ok := c.vaults[base]; ok {
+	if v, ok := c.vaults[origin(mustParse(base))]; ok {
 		return v, nil
 	}
 	v := &vaultClient{label: r.VaultLabel(), caFile: c.opts.CAFile, ready: make(chan struct{})}
@@ -141,7 +141,7 @@ func (c *Client) vault(ctx context.Context, r Ref) (*vaultClient, error) {
 		return nil, &Error{Kind: KindUsage, Op: "vault " + v.label, Msg: err.Error()}
 	}
 	v.sc = sc
-	c.vaults[base] = v
+	c.vaults[v.origin] = v
 	c.opts.Log("vault %s: endpoint %s, token with the first request", v.label, base)
 	if c.opts.TokenScope == scope && c.pre == nil {
 		p := &prefetch{done: make(chan struct{})}

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/url"
 	"strings"
@@ -96,8 +97,8 @@ func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) 
 		return v.classify(op, err)
 	}
 	pager := v.sc.NewListSecretPropertiesPager(nil)
-	seen := map[string]bool{}  // names, lower case: Key Vault names ignore case
-	links := map[string]bool{} // nextLinks followed
+	seen := map[string]bool{}             // names, lower case: Key Vault names ignore case
+	links := map[[sha256.Size]byte]bool{} // nextLinks followed, by hash: a server's links may be long
 	for n := 0; pager.More(); {
 		// Pages take no concurrency slot: they are one at a time per
 		// vault, and waiting behind the gets they feed would stall them.
@@ -127,7 +128,7 @@ func (c *Client) pages(ctx context.Context, vault Ref, page func([]Item) error) 
 }
 
 // pageItems checks one list page and returns its items not seen before.
-func (v *vaultClient) pageItems(op string, resp azsecrets.ListSecretPropertiesResponse, seen, links map[string]bool) ([]Item, error) {
+func (v *vaultClient) pageItems(op string, resp azsecrets.ListSecretPropertiesResponse, seen map[string]bool, links map[[sha256.Size]byte]bool) ([]Item, error) {
 	malformed := func(why string) error {
 		return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("vault %s sent a malformed listing: %s", v.label, why),
 			Hint: "the endpoint does not answer like Key Vault: check AKV_VAULT_ENDPOINTS"}
@@ -142,10 +143,11 @@ func (v *vaultClient) pageItems(op string, resp azsecrets.ListSecretPropertiesRe
 				Msg:  fmt.Sprintf("vault %s sent a nextLink to another origin, %s: nothing was sent there", v.label, quoteServer(*next)),
 				Hint: "a Key Vault's pages stay on its own address: check AKV_VAULT_ENDPOINTS"}
 		}
-		if links[*next] {
+		sum := sha256.Sum256([]byte(*next))
+		if links[sum] {
 			return nil, malformed("a nextLink it sent before, " + quoteServer(*next))
 		}
-		links[*next] = true
+		links[sum] = true
 	}
 	items := make([]Item, 0, len(resp.Value))
 	for _, p := range resp.Value {

@@ -2,7 +2,11 @@ package vault
 
 import (
 	"encoding/base64"
+	"errors"
+	"io"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -34,7 +38,7 @@ func (p preauthPolicy) Do(req *policy.Request) (*http.Response, error) {
 	raw := req.Raw()
 	if raw.Header.Get("Authorization") != "" || raw.URL.Scheme != "https" ||
 		(raw.Method != http.MethodGet && raw.Method != http.MethodHead) {
-		return req.Next()
+		return next(req)
 	}
 	resp, err := p.authorized(req, "")
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
@@ -71,8 +75,57 @@ func (p preauthPolicy) authorized(req *policy.Request, claims string) (*http.Res
 		return nil, nonRetriable{err}
 	}
 	req.Raw().Header.Set("Authorization", "Bearer "+tok.Token)
-	return req.Next()
+	return next(req)
 }
+
+// next sends req on and takes the bearer token it carried out of what
+// came back unless it was a success: a vault (or a proxy before it) that
+// echoes the request's Authorization header in an error code, message or
+// challenge would otherwise have akv print the token. Every request of a
+// vault, the challenge flow's too, passes this policy on its way out.
+func next(req *policy.Request) (*http.Response, error) {
+	tok, _ := strings.CutPrefix(req.Raw().Header.Get("Authorization"), "Bearer ")
+	resp, err := req.Next()
+	if len(tok) < 8 { // no token, or none worth hiding
+		return resp, err
+	}
+	var f *fault
+	if errors.As(err, &f) {
+		f.msg, f.hint = redactToken(f.msg, tok), redactToken(f.hint, tok)
+	}
+	if err != nil || resp.StatusCode < 300 {
+		return resp, err
+	}
+	for k, vs := range resp.Header {
+		for i, v := range vs {
+			resp.Header[k][i] = redactToken(v, tok)
+		}
+	}
+	body, rerr := io.ReadAll(resp.Body) // at most maxResponse (transport.go)
+	resp.Body.Close()
+	clean := strings.NewReader(redactToken(string(body), tok))
+	if rerr != nil {
+		resp.Body = io.NopCloser(io.MultiReader(clean, failing{rerr}))
+	} else {
+		resp.Body = io.NopCloser(clean)
+	}
+	resp.ContentLength = -1
+	return resp, nil
+}
+
+// redactToken removes tok from s in each spelling a server may echo it:
+// raw, JSON-escaped ("\/" for "/") and URL-escaped.
+func redactToken(s, tok string) string {
+	for _, form := range []string{tok, strings.ReplaceAll(tok, "/", `\/`), url.QueryEscape(tok), url.PathEscape(tok)} {
+		s = strings.ReplaceAll(s, form, "[token]")
+	}
+	return s
+}
+
+// failing is a reader that fails with err.
+type failing struct{ err error }
+
+func (f failing) Read([]byte) (int, error) { return 0, f.err }
 
 // caeClaims returns the decoded claims of a claims challenge. The
 // transport has verified the challenge and rewritten it to exactly

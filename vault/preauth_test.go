@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -86,5 +87,69 @@ func TestOtherTenantFollowsTheChallenge(t *testing.T) {
 	}
 	if last := cred.asked[len(cred.asked)-1]; last != "https://vault.azure.net/.default@other" {
 		t.Errorf("token asked for %q after the challenge, want the vault audience in tenant other", last)
+	}
+}
+
+// echoToken is the token a hostile vault echoes back: it has a "/", which
+// some JSON encoders write as "\/", and a "+", which URL escaping changes.
+const echoToken = "eyJ0eXAi.canary+c0ffee/TOKEN.sig"
+
+type echoCred struct{}
+
+func (echoCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tok := echoToken
+	if o.TenantID != "" {
+		tok += "-" + o.TenantID // the challenge flow's token is hidden too
+	}
+	return azcore.AccessToken{Token: tok, ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// A vault, or a proxy before it, that echoes the request's Authorization
+// header in its error code, inner code, message, headers or challenge:
+// akv's error never shows the token, in any spelling. (It showed it in
+// the status, "(403 Bearer eyJ…/Bearer eyJ…)", and in a refused
+// challenge's resource.)
+func TestEchoedTokenIsNotShown(t *testing.T) {
+	for _, code := range []int{400, 401, 403, 404, 409, 429, 500} {
+		for _, tenant := range []bool{false, true} {
+			t.Run(fmt.Sprint(code, tenant), func(t *testing.T) {
+				srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					a := r.Header.Get("Authorization")
+					if tenant && !strings.HasSuffix(a, "-other") {
+						w.Header().Set("WWW-Authenticate", `Bearer authorization="https://login.microsoftonline.com/other", resource="https://vault.azure.net"`)
+						w.WriteHeader(401)
+						return
+					}
+					tok := strings.TrimPrefix(a, "Bearer ")
+					w.Header().Set("Retry-After", "0")
+					w.Header().Set("x-ms-error-code", a)
+					if code == 401 {
+						w.Header().Set("WWW-Authenticate", `Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.azure.net/`+a+`"`)
+					}
+					w.WriteHeader(code)
+					fmt.Fprintf(w, `{"error":{"code":"%s","message":"you sent %s, %s, %s","innererror":{"code":"%s"}}}`,
+						a, strings.ReplaceAll(tok, "/", `\/`), url.QueryEscape(tok), url.PathEscape(tok), tok)
+				}))
+				defer srv.Close()
+				c, err := New(Options{Credential: echoCred{}, HTTPClient: srv.Client(), MaxRetries: 1,
+					Endpoints: Endpoints{Map: map[string]string{"demo": srv.URL}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// 429s retry until the wait no longer fits: the last one is the answer.
+				ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+				defer cancel()
+				_, err = c.Get(ctx, refs(t, "x"))
+				if err == nil || strings.Contains(err.Error(), "timed out") {
+					t.Fatalf("got %v, want the vault's answer", err)
+				}
+				shown := err.Error() + "\n" + hintOf(err)
+				for _, part := range []string{"canary", "c0ffee"} {
+					if strings.Contains(strings.ToLower(shown), part) {
+						t.Errorf("the token's %q part is in the error (not shown here)", part)
+					}
+				}
+			})
+		}
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -321,26 +323,48 @@ func retryable(resp *http.Response, err error) bool {
 	return false
 }
 
+// maxRetryAfter is the longest wait a server's answer is taken to ask
+// for (12 days): any longer is as good as forever against --timeout, and
+// the bound keeps every sum with it (plus jitter, from now) far from
+// overflowing into a wait in the past.
+const maxRetryAfter = 1 << 20 * time.Second
+
 // retryAfter reads how long the server asked to wait: retry-after-ms,
-// x-ms-retry-after-ms, or Retry-After in seconds or as an HTTP date.
-// Zero when it named no wait.
+// x-ms-retry-after-ms, or Retry-After in seconds (a fraction rounded up
+// to the millisecond, though RFC 9110 allows only digits) or as an HTTP
+// date. Zero when it named no wait; at most maxRetryAfter.
 func retryAfter(resp *http.Response, now time.Time) time.Duration {
 	if resp == nil {
 		return 0
 	}
 	for _, h := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
 		if ms, err := strconv.ParseInt(resp.Header.Get(h), 10, 64); err == nil && ms > 0 {
-			return time.Duration(ms) * time.Millisecond
+			return time.Duration(min(ms, maxRetryAfter.Milliseconds())) * time.Millisecond
 		}
 	}
 	v := resp.Header.Get("Retry-After")
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs > 0 {
-		return time.Duration(min(secs, 1<<20)) * time.Second
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
+	}
+	if whole, frac, ok := strings.Cut(v, "."); ok && digits(whole) && digits(frac) {
+		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
+			return min(time.Duration(math.Ceil(min(secs, maxRetryAfter.Seconds())*1000))*time.Millisecond, maxRetryAfter)
+		}
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now))
+		return min(max(0, t.Sub(now)), maxRetryAfter)
 	}
 	return 0
+}
+
+// digits reports whether s is one or more ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // drain reads what is left of a body that will not be used, so the

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,12 +314,135 @@ func TestRetryAfterHeader(t *testing.T) {
 		{"Retry-After", "-1", 0},
 		{"retry-after-ms", "1500", 1500 * time.Millisecond},
 		{"x-ms-retry-after-ms", "250", 250 * time.Millisecond},
+		// Hostile or broken values: never a wait shorter than asked, and
+		// no overflow into a wait in the past.
+		{"Retry-After", "0", 0},
+		{"Retry-After", "1.5", 1500 * time.Millisecond},
+		{"Retry-After", "0.0001", time.Millisecond},
+		{"Retry-After", "1e3", 0},
+		{"Retry-After", "NaN", 0},
+		{"Retry-After", "1000000000000", maxRetryAfter},
+		{"Retry-After", "99999999999999999999.5", maxRetryAfter},
+		{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT", maxRetryAfter},
+		{"retry-after-ms", "18446744073710", maxRetryAfter}, // × 1e6 ns wraps to 448 µs
+		{"retry-after-ms", "10000000000000", maxRetryAfter}, // wraps negative
+		{"retry-after-ms", "-5", 0},
 	}
 	for _, tt := range tests {
 		resp := &http.Response{Header: http.Header{}}
 		resp.Header.Set(tt.header, tt.value)
 		if got := retryAfter(resp, now); got != tt.want {
 			t.Errorf("%s: %s → %s, want %s", tt.header, tt.value, got, tt.want)
+		}
+	}
+}
+
+// A server that asks for a wait no timeout covers, in any spelling, gets
+// its 429 back as the answer at once, never a retry: the wait, plus the
+// jitter, must not overflow into one in the past.
+func TestHugeRetryAfterIsNoRetry(t *testing.T) {
+	for _, h := range [][2]string{
+		{"retry-after-ms", "18446744073710"},
+		{"retry-after-ms", "10000000000000"},
+		{"x-ms-retry-after-ms", "9223372036854775807"},
+		{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"},
+		{"Retry-After", "9223372036854775807"},
+	} {
+		clk := newFakeClock()
+		tr := &scripted{clk: clk, replies: []func() (*http.Response, error){status(429, h[0], h[1]), status(200)}}
+		th := newThrottle("demo", 16, clk.clock(), func(max time.Duration) time.Duration { return max })
+		ctx, cancel := context.WithDeadline(context.Background(), clk.now().Add(30*time.Second))
+		resp, err := send(t, ctx, &retryPolicy{t: th, maxRetries: 4}, tr)
+		cancel()
+		if err != nil || resp.StatusCode != 429 || len(tr.sent) != 1 {
+			t.Errorf("%s: %s: %d tries, ended with %v, %v; want the 429 after 1 try", h[0], h[1], len(tr.sent), resp, err)
+		}
+	}
+}
+
+// mixedVault answers at random with 429 (Retry-After 1 ms), 503 or 200,
+// and notes the most requests it had in flight at once.
+type mixedVault struct{ inFlight, peak atomic.Int64 }
+
+func (v *mixedVault) Do(*http.Request) (*http.Response, error) {
+	n := v.inFlight.Add(1)
+	defer v.inFlight.Add(-1)
+	for p := v.peak.Load(); n > p && !v.peak.CompareAndSwap(p, n); p = v.peak.Load() {
+	}
+	time.Sleep(time.Duration(rand.N(200)) * time.Microsecond)
+	switch rand.N(10) {
+	case 0, 1:
+		return status(429, "retry-after-ms", "1")()
+	case 2:
+		return status(503)()
+	}
+	return status(200)()
+}
+
+// Hundreds of requests to one vault, on the real clock, with timeouts
+// running out in every state (waiting at the gate, for a slot, in
+// flight): never more in flight than --concurrency, and every slot and
+// queue place given back. Run with -race.
+func TestThrottleUnderManyRequests(t *testing.T) {
+	th := newThrottle("demo", 8, realClock(), nil)
+	v := &mixedVault{}
+	pl := runtime.NewPipeline("akvtest", "v0", runtime.PipelineOptions{}, &policy.ClientOptions{
+		Transport: v, Retry: policy.RetryOptions{MaxRetries: -1},
+		PerCallPolicies: []policy.Policy{&retryPolicy{t: th, maxRetries: 2}},
+		Telemetry:       policy.TelemetryOptions{Disabled: true},
+	})
+	var wg sync.WaitGroup
+	for i := range 400 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(20+i%200)*time.Millisecond)
+			defer cancel()
+			req, err := runtime.NewRequest(ctx, http.MethodGet, "https://demo.vault.azure.net/secrets/x")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if resp, err := pl.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	if th.inFlight != 0 || len(th.waiters) != 0 || th.limit < 1 {
+		t.Errorf("after every request ended: %d in flight, %d waiting, limit %d", th.inFlight, len(th.waiters), th.limit)
+	}
+	if p := v.peak.Load(); p > 8 {
+		t.Errorf("%d requests in flight at once, over --concurrency 8", p)
+	}
+}
+
+// One vault is one gate however its references spell it: a 429 to
+// https://demo.vault.azure.net must hold the requests of
+// akv://demo/… and https://demo.vault.azure.net:443/… too.
+func TestOneGatePerVaultOrigin(t *testing.T) {
+	// A transport that never dials: the default one would dial the vault
+	// ahead of its first request (preconnect.go).
+	c, err := New(Options{Credential: &tenantCred{}, HTTPClient: &http.Client{Transport: &caeVault{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *vaultClient
+	for _, s := range []string{"akv://demo/a", "https://demo.vault.azure.net/secrets/b", "https://DEMO.vault.azure.net:443/secrets/c"} {
+		r, err := Parse(s, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.vault(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = v
+		} else if v != first {
+			t.Errorf("%s has a vault client (and throttle) of its own", s)
 		}
 	}
 }

@@ -50,14 +50,20 @@ func (e Endpoints) Trusted(rawURL string) bool {
 
 // underSuffix reports whether host is NAME.SUFFIX for a valid vault NAME.
 func (e Endpoints) underSuffix(host string) bool {
+	if !ascii(host) {
+		return false
+	}
 	name, ok := strings.CutSuffix(strings.ToLower(host), "."+e.suffix())
 	return ok && validVaultName(name)
 }
 
 // origin is scheme://host:port, lower case, with the default port spelled
-// out, so https://H and https://H:443 are one origin.
+// out, so https://H and https://H:443 are one origin. A host that is not
+// ASCII has none, so it is no vault's: strings.ToLower folds the Kelvin
+// sign (U+212A) to "k", but Go's HTTP client sends such a host as
+// punycode (xn--…), another name than the one it was matched to.
 func origin(u *url.URL) string {
-	if u == nil || u.Host == "" {
+	if u == nil || u.Host == "" || !ascii(u.Host) {
 		return ""
 	}
 	scheme := strings.ToLower(u.Scheme)
@@ -98,6 +104,16 @@ func parseEndpointEntry(pair string) (name, base string, err error) {
 		return refuse(pair, "has a path, query or fragment: map the vault's origin, https://host[:port]")
 	}
 	return strings.ToLower(name), strings.TrimSuffix(raw, "/"), nil
+}
+
+// ascii reports whether s has only ASCII bytes.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func validPort(p string) bool {

@@ -27,6 +27,9 @@ func TestTrusted(t *testing.T) {
 		{"https://myvault.vault.azure.cn", false},
 		{"https://evil.example/secrets/x", false},
 		{"https://user@myvault.vault.azure.net", false},
+		{"https://\u212Aeyvault.vault.azure.net", false}, // a Kelvin sign, "k" to strings.ToLower: sent as xn--eyvault-…
+		{"https://\u212Av.corp.internal:8443", false},
+		{"https://MYVAULT.VAULT.AZURE.NET.", false}, // a trailing dot is another name to TLS
 	}
 	for _, tt := range tests {
 		if got := e.Trusted(tt.url); got != tt.want {
