@@ -17,33 +17,26 @@ const MaxTemplateSize = 10 << 20
 // returns reference → value.
 type Resolver func(refs []string) (map[string]string, error)
 
-// escaper adapts a format's quoting to a template function that refuses
-// what the format cannot carry.
-func escaper(format string, refuse func(string, string) string, quote func(string) string) func(string) (string, error) {
+// escaper is f's quoting as a template function that refuses what f
+// cannot carry.
+func escaper(f Format) func(string) (string, error) {
+	refuse := f.refuse
+	if f.escRefuse != nil {
+		refuse = f.escRefuse
+	}
 	return func(v string) (string, error) {
 		if why := refuse("", v); why != "" {
-			return "", &Error{Kind: KindUnrepresentable, Msg: fmt.Sprintf("%s cannot quote this value: %s", format, why),
+			return "", &Error{Kind: KindUnrepresentable, Msg: fmt.Sprintf("%s cannot quote this value: %s", f.Escaper, why),
 				Hint: "pick the escaper of the format that reads the file"}
 		}
-		return quote(v), nil
+		return f.quote(v), nil
 	}
 }
 
 func funcs(secret func(string) (string, error)) template.FuncMap {
 	m := template.FuncMap{
-		"secret":     secret,
-		"shell":      escaper("shell", refuseNUL, Shell),
-		"fish":       escaper("fish", refuseNUL, Fish),
-		"powershell": escaper("powershell", refuseUTF8, PowerShell),
-		"dotenv":     escaper("dotenv", refuseDotenv, quoteSingle),
-		"compose":    escaper("compose", refuseUTF8, Compose),
-		"pydotenv":   escaper("pydotenv", refusePython, PyDotenv),
-		"nodedotenv": escaper("nodedotenv", refuseNode, NodeDotenv),
-		"systemd":    escaper("systemd", refuseUTF8, Systemd),
-		"make":       escaper("make", refuseMakeLine, MakeValue),
-		"json":       escaper("json", refuseUTF8, JSON),
-		"yaml":       escaper("yaml", refuseUTF8, YAML),
-		"base64":     func(v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) },
+		"secret": secret,
+		"base64": func(v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) },
 		"b64dec": func(v string) (string, error) {
 			b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 			if err != nil {
@@ -52,32 +45,13 @@ func funcs(secret func(string) (string, error)) template.FuncMap {
 			return string(b), nil
 		},
 	}
+	for _, f := range Escapers() {
+		m[f.Escaper] = escaper(f)
+	}
 	for name, f := range certFuncs() {
 		m[name] = f
 	}
 	return m
-}
-
-// refuseMakeLine is make's rule for one value on the right of ":=".
-func refuseMakeLine(n, v string) string {
-	if strings.Contains(v, "\n") {
-		return "it spans lines; use akv export --format make, which writes define blocks"
-	}
-	return refuseMake(n, v)
-}
-
-// YAML quotes v as a double-quoted YAML scalar: JSON's escaping, plus
-// \u escapes for DEL and the C1 controls that YAML does not allow raw.
-func YAML(v string) string {
-	var b strings.Builder
-	for _, r := range JSON(v) {
-		if r == 0x7f || (r >= 0x80 && r <= 0x9f && r != 0x85) {
-			fmt.Fprintf(&b, `\u%04x`, r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // Render parses text as a Go text/template, collects every
@@ -92,7 +66,7 @@ func Render(name, text string, resolve Resolver) ([]byte, error) {
 	placeholder := func(string) (string, error) { return "", nil }
 	t, err := template.New(name).Option("missingkey=error").Funcs(funcs(placeholder)).Parse(text)
 	if err != nil {
-		return nil, &Error{Kind: KindUsage, Msg: err.Error(), Hint: "functions: secret, pemKey, pemCert, pemChain, pemCA, " + strings.Join(escaperNames(), ", ") + " and text/template's own"}
+		return nil, &Error{Kind: KindUsage, Msg: err.Error(), Hint: "functions: secret, pemKey, pemCert, pemChain, pemCA, " + strings.Join(EscaperNames(), ", ") + " and text/template's own"}
 	}
 	var refs []string
 	seen := map[string]bool{}
@@ -128,10 +102,6 @@ func Render(name, text string, resolve Resolver) ([]byte, error) {
 		return nil, execError(name, err)
 	}
 	return out.Bytes(), nil
-}
-
-func escaperNames() []string {
-	return []string{"shell", "fish", "powershell", "dotenv", "compose", "pydotenv", "nodedotenv", "systemd", "make", "json", "yaml", "base64", "b64dec"}
 }
 
 // collector finds every call of secret in a template; each must take one

@@ -43,7 +43,7 @@ func leaks(s string) string {
 // templateFuncs is every function a template can call: akv's escapers
 // and text/template's builtins.
 func templateFuncs() []string {
-	return append(escaperNames(), "and", "call", "html", "index", "slice", "js", "len", "not", "or",
+	return append(EscaperNames(), "and", "call", "html", "index", "slice", "js", "len", "not", "or",
 		"print", "printf", "println", "urlquery", "eq", "ne", "lt", "le", "gt", "ge")
 }
 
@@ -192,7 +192,7 @@ func TestRenderRefusesHugeTemplates(t *testing.T) {
 // Every escaper refuses NUL, as every --format does (exit 6, no value).
 func TestEveryEscaperRefusesNUL(t *testing.T) {
 	resolve := func([]string) (map[string]string, error) { return map[string]string{"x": leakCanary + "\x00"}, nil }
-	for _, f := range escaperNames() {
+	for _, f := range EscaperNames() {
 		if f == "base64" || f == "b64dec" {
 			continue // encodings, not quoting: base64 carries any byte
 		}

@@ -189,7 +189,7 @@ func flagValues(env *Env, flag string) []candidate {
 	switch flag {
 	case "format", "f":
 		for _, f := range templates.Formats() {
-			out = append(out, candidate{f[0], f[1]})
+			out = append(out, candidate{f.Name, f.Help})
 		}
 	case "auth":
 		for _, m := range credential.Modes() {

@@ -13,7 +13,7 @@ import (
 func formatList() string {
 	var b strings.Builder
 	for _, f := range templates.Formats() {
-		fmt.Fprintf(&b, "   %-15s %s\n", f[0], f[1])
+		fmt.Fprintf(&b, "   %-15s %s\n", f.Name, f.Help)
 	}
 	return b.String()
 }
@@ -38,7 +38,7 @@ Examples:
    akv export --vault myvault --all --format fish | source
    akv export --vault myvault --tag env=ci --format github    # in a GitHub Actions step`,
 		Flags: append(selectionFlags(),
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "shell", Usage: "output `FORMAT` (see above)"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: templates.DefaultFormat, Usage: "output `FORMAT` (see above)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically, mode 0600 (- for stdout)"},
 		),
 		Action: func(c *cli.Context) error {
@@ -46,15 +46,16 @@ Examples:
 			if err != nil {
 				return err
 			}
-			format := c.String("format")
 			// Unknown formats fail before anything is fetched.
-			if _, err := templates.Export(format, nil); err != nil {
+			format, err := templates.FormatNamed(c.String("format"))
+			if err != nil {
 				return err
 			}
 			target := c.String("output")
-			if format == "github" && (target == "" || target == "-") {
-				if target = env.Getenv("GITHUB_ENV"); target == "" {
-					return usageError("run it in a GitHub Actions step, or pass -o FILE", "--format github appends to $GITHUB_ENV, which is not set")
+			if format.AppendEnv != "" && (target == "" || target == "-") {
+				if target = env.Getenv(format.AppendEnv); target == "" {
+					return usageError("run it in a "+format.Runner+" step, or pass -o FILE",
+						"--format %s appends to $%s, which is not set", format.Name, format.AppendEnv)
 				}
 			}
 			sel, err := parseSelection(c, s, true)
@@ -75,7 +76,7 @@ Examples:
 			for i, r := range rs {
 				pairs[i] = templates.Pair{Name: r.varName, Value: r.value}
 			}
-			out, err := templates.Export(format, pairs)
+			out, err := templates.Export(format.Name, pairs)
 			if err != nil {
 				return err
 			}

@@ -1,10 +1,31 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/akv-cli/akv/templates"
 )
+
+// escaperList names render's escapers (templates' format table), wrapped
+// for --help.
+func escaperList() string {
+	text := "escaper quotes it for its place: " + strings.Join(templates.EscaperNames(), ", ") +
+		"; pemKey, pemCert, pemChain and pemCA turn a certificate secret (PFX or PEM) into"
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > 74 {
+			lines, line = append(lines, line), ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}
 
 func renderCommand(env *Env) *cli.Command {
 	return &cli.Command{
@@ -13,9 +34,7 @@ func renderCommand(env *Env) *cli.Command {
 		UsageText: `akv render -i TEMPLATE [-o FILE]
 
 A Go text/template where {{ secret "REF" }} is a secret's value and an
-escaper quotes it for its place: shell, fish, powershell, dotenv, compose,
-pydotenv, nodedotenv, systemd, make, json, yaml, base64, b64dec; pemKey,
-pemCert, pemChain and pemCA turn a certificate secret (PFX or PEM) into
+` + escaperList() + `
 PEM. Every secret is fetched in one parallel batch before rendering. Strict: an
 unknown function, a missing secret or a value the escaper cannot carry is
 an error, and nothing is written.
