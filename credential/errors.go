@@ -2,17 +2,35 @@ package credential
 
 import "strings"
 
-// Error kinds reported by ErrorKind. cmd maps them to exit codes.
+// Kind says what sort of failure an Error is; cmd maps each Kind to an
+// exit code (cmd/akv/exitcodes.go, whose test enumerates Kinds). The zero
+// Kind is no kind: cmd treats it as an internal error.
+type Kind int
+
 const (
-	KindAuth  = "unauthenticated" // no identity, endpoint unreachable, audience refused
-	KindUsage = "usage"           // malformed configuration such as MSI_ENDPOINT
+	KindAuth  Kind = iota + 1 // no identity, endpoint unreachable, audience refused
+	KindUsage                 // malformed configuration such as MSI_ENDPOINT
 )
+
+// Kinds lists every Kind an Error of this package can carry.
+func Kinds() []Kind { return []Kind{KindAuth, KindUsage} }
+
+// String is the kind's word, as `akv check` and --verbose show it.
+func (k Kind) String() string {
+	switch k {
+	case KindAuth:
+		return "unauthenticated"
+	case KindUsage:
+		return "usage"
+	}
+	return ""
+}
 
 // Error is a credential failure. Msg says what went wrong, Hint what to do.
 // Neither ever holds a token.
 type Error struct {
 	Credential string // the credential Msg starts with, e.g. "CloudShell"; Chain names a failure once by it
-	Kind       string
+	Kind       Kind
 	Msg        string
 	Hint       string
 	Err        error
@@ -31,7 +49,12 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // ErrorKind is read by cmd to choose an exit code.
-func (e *Error) ErrorKind() string { return e.Kind }
+func (e *Error) ErrorKind() Kind { return e.Kind }
+
+// Misconfigured reports a configuration mistake (KindUsage) rather than
+// an identity that could not authenticate. vault, which must not import
+// credential, reads it to give a credential failure its own kind.
+func (e *Error) Misconfigured() bool { return e.Kind == KindUsage }
 
 // ErrorHint is a line telling the user what to do next.
 func (e *Error) ErrorHint() string { return e.Hint }

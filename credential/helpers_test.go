@@ -67,7 +67,7 @@ func status(code int, body string) http.HandlerFunc {
 	}
 }
 
-func assertKind(t *testing.T, err error, kind string) {
+func assertKind(t *testing.T, err error, kind Kind) {
 	t.Helper()
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Kind != kind {

@@ -134,7 +134,7 @@ func (c *identityClient) logf(format string, args ...any) {
 	}
 }
 
-func (c *identityClient) fail(kind, msg, hint string, err error) *Error {
+func (c *identityClient) fail(kind Kind, msg, hint string, err error) *Error {
 	return &Error{Credential: c.name, Kind: kind, Msg: msg, Hint: hint, Err: err}
 }
 

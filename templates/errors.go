@@ -1,21 +1,39 @@
 package templates
 
-// Error kinds (plain strings, read by cmd through ErrorKind).
+// Kind says what sort of failure an Error is; cmd maps each Kind to an
+// exit code (cmd/akv/exitcodes.go, whose test enumerates Kinds). The zero
+// Kind is no kind: cmd treats it as an internal error.
+type Kind int
+
 const (
-	KindUsage           = "usage"
-	KindUnrepresentable = "unrepresentable"
+	KindUsage           Kind = iota + 1 // a bad template, env file or format name
+	KindUnrepresentable                 // a value the chosen format cannot carry
 )
+
+// Kinds lists every Kind an Error of this package can carry.
+func Kinds() []Kind { return []Kind{KindUsage, KindUnrepresentable} }
+
+// String is the kind's word.
+func (k Kind) String() string {
+	switch k {
+	case KindUsage:
+		return "usage"
+	case KindUnrepresentable:
+		return "unrepresentable"
+	}
+	return ""
+}
 
 // Error is a refusal or a usage problem. It names variables and formats,
 // never values.
 type Error struct {
-	Kind string
+	Kind Kind
 	Msg  string
 	Hint string
 }
 
 func (e *Error) Error() string     { return e.Msg }
-func (e *Error) ErrorKind() string { return e.Kind }
+func (e *Error) ErrorKind() Kind   { return e.Kind }
 func (e *Error) ErrorHint() string { return e.Hint }
 
 // ValidName reports whether s is a variable name every format accepts:

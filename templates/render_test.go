@@ -125,7 +125,10 @@ func TestRenderMakefileInclude(t *testing.T) {
 }
 
 func TestRenderStrict(t *testing.T) {
-	tests := []struct{ name, text, want, kind string }{
+	tests := []struct {
+		name, text, want string
+		kind             Kind
+	}{
 		{"unknown func", `{{ secret "akv://demo/api-key" | nope }}`, `function "nope" not defined`, KindUsage},
 		{"missing key", `{{ .Foo }}`, "", KindUsage},
 		{"dynamic ref", `{{ secret .Ref }}`, "quoted reference", KindUsage},

@@ -4,11 +4,13 @@
 // pages pipelined into gets.
 //
 // It never prints, never reads flags, never exits the process, and never
-// puts a secret value into an error or a log line. Errors carry a kind
-// (ErrorKind) that cmd maps to an exit code. When several secrets of a
-// batch fail, the batch's kind is the one that explains the most: auth,
-// then forbidden, then not found, then network (an identity that cannot
-// get a token explains every secret it could not read).
+// puts a secret value into an error or a log line. Errors carry a typed
+// Kind (ErrorKind) that cmd maps to an exit code. When several secrets of
+// a batch fail, the batch's kind is the one that explains the most, in the
+// order of Kinds: auth, then forbidden, then not found, then network (an
+// identity that cannot get a token explains every secret it could not
+// read). A credential failure is known by its Misconfigured method (usage,
+// else auth), so vault never imports credential.
 //
 // It never sends anything to an origin that is not a vault (Trusted: under
 // the cloud's Key Vault domain, or mapped in AKV_VAULT_ENDPOINTS), never

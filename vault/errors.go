@@ -11,22 +11,51 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
-// Error kinds, ordered by how much they explain: an auth failure explains
-// the rest: a batch with several failures exits with the code of the
-// kind that explains the most (FetchError.ErrorKind, package doc).
+// Kind says what sort of failure an Error is; cmd maps each Kind to an
+// exit code (cmd/akv/exitcodes.go, whose test enumerates Kinds). The zero
+// Kind is no kind: cmd treats it as an internal error.
+type Kind int
+
 const (
-	KindAuth      = "unauthenticated"
-	KindForbidden = "forbidden"
-	KindNotFound  = "not found"
-	KindNetwork   = "network"
-	KindUsage     = "usage"
-	KindInternal  = "internal"
+	KindAuth Kind = iota + 1
+	KindForbidden
+	KindNotFound
+	KindNetwork
+	KindUsage
+	KindInternal
 )
+
+// Kinds lists every Kind this package's errors carry, in the one order of
+// precedence: how much a kind explains. An auth failure explains the rest,
+// so a batch with several failures has the first of their kinds
+// (FetchError.ErrorKind, package doc).
+func Kinds() []Kind {
+	return []Kind{KindAuth, KindForbidden, KindNotFound, KindNetwork, KindUsage, KindInternal}
+}
+
+// String is the kind's word, as `akv check` and --verbose show it.
+func (k Kind) String() string {
+	switch k {
+	case KindAuth:
+		return "unauthenticated"
+	case KindForbidden:
+		return "forbidden"
+	case KindNotFound:
+		return "not found"
+	case KindNetwork:
+		return "network"
+	case KindUsage:
+		return "usage"
+	case KindInternal:
+		return "internal"
+	}
+	return ""
+}
 
 // Error is a failure about one reference or one vault. It never holds a
 // secret value.
 type Error struct {
-	Kind string
+	Kind Kind
 	Op   string // "get db-password", "list vault demo"
 	Msg  string
 	Hint string
@@ -47,7 +76,7 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error        { return e.Err }
-func (e *Error) ErrorKind() string    { return e.Kind }
+func (e *Error) ErrorKind() Kind      { return e.Kind }
 func (e *Error) ErrorHint() string    { return e.Hint }
 func usageErr(msg, hint string) error { return &Error{Kind: KindUsage, Msg: msg, Hint: hint} }
 
@@ -56,16 +85,42 @@ func NoVaultError(what string) error {
 	return usageErr(fmt.Sprintf("%s needs a vault", what), "pass --vault NAME or set AKV_VAULT")
 }
 
-// kinded is any error that knows its kind, such as credential.Error.
-type kinded interface{ ErrorKind() string }
+// credentialFailure is a credential error (credential.Error), known
+// without importing credential by the method that tells its two kinds
+// apart: a configuration mistake, or an identity that could not
+// authenticate.
+type credentialFailure interface {
+	error
+	Misconfigured() bool
+}
 
-// KindOf returns the kind of err, or KindInternal.
-func KindOf(err error) string {
-	var k kinded
+func credentialKind(err credentialFailure) Kind {
+	if err.Misconfigured() {
+		return KindUsage
+	}
+	return KindAuth
+}
+
+// KindOf returns the kind of the outermost Error or FetchError in err's
+// chain, else that of a credential failure in it, else KindInternal.
+func KindOf(err error) Kind {
+	var k interface{ ErrorKind() Kind }
 	if errors.As(err, &k) {
 		return k.ErrorKind()
 	}
+	var cf credentialFailure
+	if errors.As(err, &cf) {
+		return credentialKind(cf)
+	}
 	return KindInternal
+}
+
+// hasKind reports whether err's chain says what went wrong already: a
+// vault error or a credential failure.
+func hasKind(err error) bool {
+	var k interface{ ErrorKind() Kind }
+	var cf credentialFailure
+	return errors.As(err, &k) || errors.As(err, &cf)
 }
 
 // classify turns what azsecrets returned into an *Error naming op.
@@ -125,9 +180,9 @@ func classify(op, vaultName, tokenTenant string, err error) error {
 		// Not akv's bug: the vault said something Key Vault never says.
 		return &Error{Kind: KindNetwork, Op: op, Msg: fmt.Sprintf("unexpected answer from vault %s %s", vaultName, status), Err: err}
 	}
-	var k kinded
-	if errors.As(err, &k) { // a credential error: about the identity, not this secret
-		return &Error{Kind: k.ErrorKind(), Msg: credentialMessage(err), Hint: hintOf(err), Err: err}
+	var cf credentialFailure
+	if errors.As(err, &cf) { // about the identity, not this secret
+		return &Error{Kind: credentialKind(cf), Msg: cf.Error(), Hint: hintOf(err), Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Kind: KindNetwork, Op: op, Msg: "timed out talking to vault " + vaultName,
@@ -218,17 +273,4 @@ func challengeTenant(resp *http.Response) string {
 	u, _, _ := strings.Cut(after, `"`)
 	parts := strings.Split(strings.TrimRight(u, "/"), "/")
 	return parts[len(parts)-1]
-}
-
-// credentialMessage is the credential's own error, without the wrapping
-// azcore adds around it.
-func credentialMessage(err error) string {
-	var k interface {
-		error
-		ErrorKind() string
-	}
-	if errors.As(err, &k) {
-		return k.Error()
-	}
-	return err.Error()
 }

@@ -41,10 +41,10 @@ func (e *FetchError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// ErrorKind is the kind that explains the most: auth, then forbidden,
-// then not found, then network, then usage.
-func (e *FetchError) ErrorKind() string {
-	for _, k := range []string{KindAuth, KindForbidden, KindNotFound, KindNetwork, KindUsage} {
+// ErrorKind is the kind that explains the most: the first in Kinds
+// among the failures' kinds.
+func (e *FetchError) ErrorKind() Kind {
+	for _, k := range Kinds() {
 		for _, s := range e.Failed {
 			if KindOf(s.Err) == k {
 				return k

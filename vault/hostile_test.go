@@ -404,7 +404,7 @@ func TestSlowDripIsBoundedByTheDeadline(t *testing.T) {
 func TestBlameTheRightParty(t *testing.T) {
 	tests := []struct {
 		mode hostile.Mode
-		kind string
+		kind Kind
 		want string
 	}{
 		{hostile.IdentitySlow, KindAuth, "managed-identity endpoint"},

@@ -59,8 +59,7 @@ func (g gatedCredential) GetToken(ctx context.Context, o policy.TokenRequestOpti
 // only its context's error back when time runs out: the prefetch's own
 // error, which ends at the same deadline, says who was slow.
 func (c *Client) blameIdentity(err error) error {
-	var k kinded
-	if errors.As(err, &k) || errors.Is(err, context.Canceled) {
+	if hasKind(err) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	c.mu.Lock()
@@ -71,7 +70,7 @@ func (c *Client) blameIdentity(err error) error {
 		defer t.Stop()
 		select {
 		case <-p.done:
-			if errors.As(p.err, &k) {
+			if hasKind(p.err) {
 				return p.err
 			}
 		case <-t.C:

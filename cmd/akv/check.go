@@ -58,7 +58,7 @@ Examples:
 				row := checkRow{Name: r.secret.Ref.Name, Ref: r.secret.Ref.String(), Version: r.secret.Version,
 					Updated: rfc3339(r.secret.Updated), Status: "ok"}
 				if r.secret.Err != nil {
-					row.Status = vault.KindOf(r.secret.Err)
+					row.Status = vault.KindOf(r.secret.Err).String()
 					if ve, ok := r.secret.Err.(*vault.Error); ok {
 						row.Status = ve.Msg
 					}

@@ -19,8 +19,6 @@ func (e *internalError) Error() string {
 	return "internal error: akv crashed in " + e.site
 }
 
-func (e *internalError) ErrorKind() string { return "internal" }
-
 func (e *internalError) ErrorHint() string {
 	return "this is a bug in akv; please report it with the command you ran (no values were printed)"
 }

@@ -182,13 +182,6 @@ func (s *settings) parseRefs(args []string) ([]vault.Ref, error) {
 	return refs, firstErr
 }
 
-func hintOf(err error) string {
-	if h, ok := err.(interface{ ErrorHint() string }); ok {
-		return h.ErrorHint()
-	}
-	return ""
-}
-
 // progress draws "fetched N/M" on a terminal's stderr for bulk fetches of
 // more than 50 secrets, and clears it when the batch is over. Never with
 // --verbose (the lines would interleave) or when stderr is not a terminal.
