@@ -11,7 +11,7 @@ import (
 	"github.com/akv-cli/akv/vault"
 )
 
-// Exit codes: the one table (design.md).
+// Exit codes: the one table; README.md's "Exit codes" lists them for users.
 const (
 	exitOK              = 0
 	exitInternal        = 1

@@ -59,7 +59,7 @@ func TestUnmappedKindIsCaught(t *testing.T) {
 }
 
 // Each package's kinds have distinct, non-empty words (what `akv check`
-// shows), and each maps to the exit code design.md gives it.
+// shows), and each maps to the exit code README.md's table gives it.
 func TestKindCodes(t *testing.T) {
 	want := map[string]int{
 		"usage":           exitUsage,
