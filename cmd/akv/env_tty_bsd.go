@@ -2,34 +2,10 @@
 
 package main
 
-import (
-	"os"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
+// The BSDs' requests for a terminal's attributes (env_tty_termios.go).
+const (
+	getTermios = unix.TIOCGETA
+	setTermios = unix.TIOCSETA
 )
-
-// isTerminalFd: only a terminal answers the get-attributes request.
-func isTerminalFd(fd uintptr) bool {
-	_, err := unix.IoctlGetTermios(int(fd), unix.TIOCGETA)
-	return err == nil
-}
-
-// rawPtyOutput turns off output processing (OPOST) on terminal f: what
-// is written to it is read from its master byte for byte.
-func rawPtyOutput(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var terr error
-	if err := rc.Control(func(fd uintptr) {
-		var t *unix.Termios
-		if t, terr = unix.IoctlGetTermios(int(fd), unix.TIOCGETA); terr == nil {
-			t.Oflag &^= unix.OPOST
-			terr = unix.IoctlSetTermios(int(fd), unix.TIOCSETA, t)
-		}
-	}); err != nil {
-		return err
-	}
-	return terr
-}
