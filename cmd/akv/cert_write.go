@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sync"
-	"syscall"
 )
 
 // certWriteOptions are for tests: staged runs once every file is
@@ -147,20 +145,9 @@ func (w *certWrite) removeTemps() {
 }
 
 func (w *certWrite) catchSignals() (stop func()) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-sigs:
-			w.mu.Lock() // kept: nothing is renamed into place after this
-			w.removeTemps()
-			dieBy(s)
-		case <-done:
-		}
-	}()
-	return func() {
-		signal.Stop(sigs)
-		close(done)
-	}
+	return whileWriting(func(s os.Signal, _ func()) {
+		w.mu.Lock() // kept: nothing is renamed into place after this
+		w.removeTemps()
+		dieBy(s)
+	})
 }

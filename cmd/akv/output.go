@@ -171,29 +171,39 @@ func tempName(path string) string {
 // else handles it (the emulator's clean-up of its --write-env file) or
 // to its default. (Dying there left the emulator's files behind.)
 func (w *atomicWrite) catchSignals() (stop func()) {
+	return whileWriting(func(s os.Signal, stop func()) {
+		w.mu.Lock()
+		if w.placed {
+			w.mu.Unlock()
+			stop()
+			if s == syscall.SIGQUIT {
+				s = syscall.SIGTERM // as dieBy: no goroutine dump
+			}
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				p.Signal(s)
+			}
+			return
+		}
+		// mu is kept: nothing is renamed into place after this
+		if w.tmp != "" {
+			os.Remove(w.tmp)
+		}
+		dieBy(s)
+	})
+}
+
+// whileWriting calls handle with the first SIGINT, SIGTERM, SIGHUP or
+// SIGQUIT that arrives before the returned stop is called; handle may
+// call its stop argument to give the signals back to whoever else
+// handles them.
+func whileWriting(handle func(s os.Signal, stop func())) (stop func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case s := <-sigs:
-			w.mu.Lock()
-			if w.placed {
-				w.mu.Unlock()
-				signal.Stop(sigs)
-				if s == syscall.SIGQUIT {
-					s = syscall.SIGTERM // as dieBy: no goroutine dump
-				}
-				if p, err := os.FindProcess(os.Getpid()); err == nil {
-					p.Signal(s)
-				}
-				return
-			}
-			// mu is kept: nothing is renamed into place after this
-			if w.tmp != "" {
-				os.Remove(w.tmp)
-			}
-			dieBy(s)
+			handle(s, func() { signal.Stop(sigs) })
 		case <-done:
 		}
 	}()
