@@ -111,20 +111,12 @@ func runEnvironment(s *settings, o runOptions) ([]variable, error) {
 		if !ok || name == "" {
 			continue
 		}
-		isRef, err := s.isReference(value)
-		if err != nil {
+		v := variable{name: name, value: value, origin: "the environment"}
+		if err := s.backing(&v); err != nil {
 			return nil, err
 		}
-		if o.noInherit && !isRef && name != "PATH" && name != "HOME" {
+		if o.noInherit && v.ref == nil && name != "PATH" && name != "HOME" {
 			continue
-		}
-		v := variable{name: name, value: value, origin: "the environment"}
-		if isRef {
-			r, err := vault.Parse(value, s.vault)
-			if err != nil {
-				return nil, fmt.Errorf("%s (from the environment): %w", name, err)
-			}
-			v.ref = &r
 		}
 		set(v)
 	}
@@ -147,20 +139,27 @@ func runEnvironment(s *settings, o runOptions) ([]variable, error) {
 				"bad --set %q: %q is not a valid variable name", kv, name)
 		}
 		v := variable{name: name, value: value, origin: "--set"}
-		isRef, err := s.isReference(value) // as in env files: a reference is fetched, the rest is a literal
-		if err != nil {
+		if err := s.backing(&v); err != nil { // as in env files: a reference is fetched, the rest is a literal
 			return nil, err
-		}
-		if isRef {
-			r, err := vault.Parse(value, s.vault)
-			if err != nil {
-				return nil, fmt.Errorf("%s (from --set): %w", name, err)
-			}
-			v.ref = &r
 		}
 		set(v)
 	}
 	return vars, nil
+}
+
+// backing makes v backed by a reference when its value is one; a value
+// that is a reference but a bad one is an error naming v and its origin.
+func (s *settings) backing(v *variable) error {
+	isRef, err := s.isReference(v.value)
+	if err != nil || !isRef {
+		return err
+	}
+	r, err := vault.Parse(v.value, s.vault)
+	if err != nil {
+		return fmt.Errorf("%s (from %s): %w", v.name, v.origin, err)
+	}
+	v.ref = &r
+	return nil
 }
 
 // isReference tells references from other values in the environment and
