@@ -60,86 +60,86 @@ Examples:
    akv cert --bundle /etc/haproxy/site.pem akv://myvault/tls-cert
    PFX_PASSWORD=changeit akv cert --pfx site.p12 --pfx-password-env PFX_PASSWORD akv://myvault/tls-cert
    akv cert --json akv://myvault/tls-cert`,
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			args := c.Args().Slice()
-			if len(args) != 1 {
-				return usageError("for example: akv cert --chain chain.pem --key key.pem akv://myvault/tls-cert", "cert takes one reference")
-			}
-			outs, err := certFiles(c)
-			if err != nil {
-				return err
-			}
-			asJSON := c.Bool("json")
-			pfxPassword, err := passwordFromEnv(c, env, "pfx-password-env")
-			if err != nil {
-				return err
-			}
-			if c.IsSet("pfx-password-env") && c.String("pfx") == "" {
-				return usageError("add --pfx FILE", "--pfx-password-env goes with --pfx")
-			}
-			secretPassword, err := passwordFromEnv(c, env, "secret-password-env")
-			if err != nil {
-				return err
-			}
-			if len(outs) == 0 && !asJSON {
-				outs = append(outs, certOutput{flag: "bundle", path: "-", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }})
-			}
-
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			refs, err := s.parseRefs(args)
-			if err != nil {
-				return err
-			}
-			client, err := s.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			secrets, err := client.Get(ctx, refs)
-			if err != nil {
-				return err
-			}
-			sec := secrets[0]
-			cert, err := templates.ParseCert(sec.Value, sec.ContentType, secretPassword)
-			if err != nil {
-				return fmt.Errorf("cert %s: %w", sec.Ref.Name, err)
-			}
-			// Everything is encoded before the first file is written.
-			data := make([][]byte, len(outs))
-			for i, o := range outs {
-				if data[i], err = o.data(cert, pfxPassword); err != nil {
-					return fmt.Errorf("cert %s: --%s: %w", sec.Ref.Name, o.flag, err)
-				}
-			}
-			var info []byte
-			if asJSON {
-				if info, err = json.MarshalIndent(cert.Info(), "", "  "); err != nil {
-					return err
-				}
-				info = append(info, '\n')
-			}
-			if err := writeCertFiles(outs, data, certWriteOptions{}); err != nil {
-				return err
-			}
-			for i, o := range outs {
-				if o.path == "-" {
-					if err := writeOutput(env, o.path, data[i]); err != nil {
-						return err
-					}
-				}
-				s.logf("cert %s: wrote --%s %s", sec.Ref.Name, o.flag, o.path)
-			}
-			if asJSON {
-				_, err = env.Stdout.Write(info)
-			}
-			return err
-		},
+		Flags:  flags,
+		Action: action(env, func(c *cli.Context) (certOptions, error) { return certOptionsOf(c, env) }, certRun),
 	}
+}
+
+// certOptions are cert's reference, files and passwords, checked.
+type certOptions struct {
+	ref            string
+	outs           []certOutput
+	asJSON         bool
+	pfxPassword    string
+	secretPassword string
+}
+
+func certOptionsOf(c *cli.Context, env *Env) (certOptions, error) {
+	var o certOptions
+	args := c.Args().Slice()
+	if len(args) != 1 {
+		return o, usageError("for example: akv cert --chain chain.pem --key key.pem akv://myvault/tls-cert", "cert takes one reference")
+	}
+	o.ref = args[0]
+	var err error
+	if o.outs, err = certFiles(c); err != nil {
+		return o, err
+	}
+	o.asJSON = c.Bool("json")
+	if o.pfxPassword, err = passwordFromEnv(c, env, "pfx-password-env"); err != nil {
+		return o, err
+	}
+	if c.IsSet("pfx-password-env") && c.String("pfx") == "" {
+		return o, usageError("add --pfx FILE", "--pfx-password-env goes with --pfx")
+	}
+	if o.secretPassword, err = passwordFromEnv(c, env, "secret-password-env"); err != nil {
+		return o, err
+	}
+	if len(o.outs) == 0 && !o.asJSON {
+		o.outs = append(o.outs, certOutput{flag: "bundle", path: "-", data: func(c *templates.Cert, _ string) ([]byte, error) { return c.BundlePEM() }})
+	}
+	return o, nil
+}
+
+func certRun(c *call, o certOptions) error {
+	secrets, err := c.fetch([]string{o.ref})
+	if err != nil {
+		return err
+	}
+	sec := secrets[0]
+	cert, err := templates.ParseCert(sec.Value, sec.ContentType, o.secretPassword)
+	if err != nil {
+		return fmt.Errorf("cert %s: %w", sec.Ref.Name, err)
+	}
+	// Everything is encoded before the first file is written.
+	data := make([][]byte, len(o.outs))
+	for i, out := range o.outs {
+		if data[i], err = out.data(cert, o.pfxPassword); err != nil {
+			return fmt.Errorf("cert %s: --%s: %w", sec.Ref.Name, out.flag, err)
+		}
+	}
+	var info []byte
+	if o.asJSON {
+		if info, err = json.MarshalIndent(cert.Info(), "", "  "); err != nil {
+			return err
+		}
+		info = append(info, '\n')
+	}
+	if err := writeCertFiles(o.outs, data, certWriteOptions{}); err != nil {
+		return err
+	}
+	for i, out := range o.outs {
+		if out.path == "-" {
+			if err := writeOutput(c.env, out.path, data[i]); err != nil {
+				return err
+			}
+		}
+		c.logf("cert %s: wrote --%s %s", sec.Ref.Name, out.flag, out.path)
+	}
+	if o.asJSON {
+		_, err = c.env.Stdout.Write(info)
+	}
+	return err
 }
 
 // certFiles reads the file flags: each output its own file, at most one

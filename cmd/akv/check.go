@@ -30,54 +30,57 @@ Examples:
    akv check --vault myvault --prefix tls- --expiring 30d   # cron: exit 8 means renew`,
 		Flags: append(selectionFlags(), &cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
 			&cli.StringFlag{Name: "expiring", Usage: "exit 8 when a selected certificate expires within `D` (30d, 2w, 72h)"}),
-		Action: func(c *cli.Context) error {
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			sel, err := parseSelection(c, s, false)
-			if err != nil {
-				return err
-			}
-			certs, err := newCertCheck(c.String("expiring"), env.Now())
-			if err != nil {
-				return err
-			}
-			client, err := s.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			rs, fetchErr := sel.resolve(ctx, s, client, false)
-			var rows []checkRow
-			for _, r := range rs {
-				if r.secret == nil {
-					continue // literals from env files
-				}
-				row := checkRow{Name: r.secret.Ref.Name, Ref: r.secret.Ref.String(), Version: r.secret.Version,
-					Updated: rfc3339(r.secret.Updated), Status: "ok"}
-				if r.secret.Err != nil {
-					row.Status = vault.KindOf(r.secret.Err).String()
-					if ve, ok := r.secret.Err.(*vault.Error); ok {
-						row.Status = ve.Msg
-					}
-				} else {
-					certs.add(&row, r.secret)
-				}
-				rows = append(rows, row)
-			}
-			if rows != nil || fetchErr == nil {
-				if err := writeCheck(env, rows, c.Bool("json")); err != nil {
-					return err
-				}
-			}
-			if fetchErr != nil {
-				return fetchErr
-			}
-			return certs.err(func(line string) { fmt.Fprintln(env.Stderr, line) })
-		},
+		Action: action(env, checkOptionsOf, checkRun),
 	}
+}
+
+// checkOptions are check's selection and flags.
+type checkOptions struct {
+	sel      selectionOptions
+	json     bool
+	expiring string
+}
+
+func checkOptionsOf(c *cli.Context) (checkOptions, error) {
+	return checkOptions{sel: selectionOptionsOf(c), json: c.Bool("json"), expiring: c.String("expiring")}, nil
+}
+
+func checkRun(c *call, o checkOptions) error {
+	sel, err := parseSelection(c, o.sel, false)
+	if err != nil {
+		return err
+	}
+	certs, err := newCertCheck(o.expiring, c.env.Now())
+	if err != nil {
+		return err
+	}
+	vs, fetchErr := sel.resolve(c, false)
+	var rows []checkRow
+	for _, v := range vs {
+		if v.secret == nil {
+			continue // literals from env files
+		}
+		row := checkRow{Name: v.secret.Ref.Name, Ref: v.secret.Ref.String(), Version: v.secret.Version,
+			Updated: rfc3339(v.secret.Updated), Status: "ok"}
+		if v.secret.Err != nil {
+			row.Status = vault.KindOf(v.secret.Err).String()
+			if ve, ok := v.secret.Err.(*vault.Error); ok {
+				row.Status = ve.Msg
+			}
+		} else {
+			certs.add(&row, v.secret)
+		}
+		rows = append(rows, row)
+	}
+	if rows != nil || fetchErr == nil {
+		if err := writeCheck(c.env, rows, o.json); err != nil {
+			return err
+		}
+	}
+	if fetchErr != nil {
+		return fetchErr
+	}
+	return certs.err(func(line string) { fmt.Fprintln(c.env.Stderr, line) })
 }
 
 type checkRow struct {

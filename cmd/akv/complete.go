@@ -228,18 +228,11 @@ func secretNames(ctx context.Context, env *Env, flags map[string]string, vaultNa
 	quiet := *env
 	quiet.Stderr, quiet.StderrTTY = io.Discard, false
 	s := &settings{env: &quiet, vault: vaultName, cloud: get("cloud", "AKV_CLOUD"), auth: get("auth", "AKV_AUTH"),
-		clientID: get("client-id", "AZURE_CLIENT_ID"), timeout: secretNamesBudget, concurrency: 2}
-	v, err := s.vaultRef()
-	if err != nil {
-		return nil
-	}
-	client, err := s.client()
-	if err != nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, secretNamesBudget)
+		clientID: get("client-id", "AZURE_CLIENT_ID"), timeout: secretNamesBudget, concurrency: 2,
+		deadline: time.Now().Add(secretNamesBudget)} // its own budget, not --timeout: a shell is waiting
+	c, cancel := s.begin(ctx)
 	defer cancel()
-	items, err := client.List(ctx, v, vault.Filter{Prefix: cur})
+	items, err := c.list(vault.Filter{Prefix: cur})
 	if err != nil {
 		return nil
 	}

@@ -51,7 +51,7 @@ func runWithEmulator(env *Env, envText string, names, argv []string) error {
 		childEnv = append(childEnv, k+"="+vars[k])
 	}
 	childEnv = withSelfOnPath(childEnv, selfPath())
-	path, err := lookPath(argv[0], []runVar{{name: "PATH", value: env.Getenv("PATH")}})
+	path, err := lookPath(argv[0], []variable{{name: "PATH", value: env.Getenv("PATH")}})
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func withSelfOnPath(env []string, self string) []string {
 	if i >= 0 {
 		path = strings.TrimPrefix(env[i], "PATH=")
 	}
-	if found, err := lookPath(filepath.Base(abs), []runVar{{name: "PATH", value: path}}); err == nil {
+	if found, err := lookPath(filepath.Base(abs), []variable{{name: "PATH", value: path}}); err == nil {
 		if fi, err := os.Stat(found); err == nil && os.SameFile(fi, selfInfo) {
 			return env
 		}

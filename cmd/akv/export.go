@@ -41,56 +41,59 @@ Examples:
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: templates.DefaultFormat, Usage: "output `FORMAT` (see above)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically, mode 0600 (- for stdout)"},
 		),
-		Action: func(c *cli.Context) error {
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			// Unknown formats fail before anything is fetched.
-			format, err := templates.FormatNamed(c.String("format"))
-			if err != nil {
-				return err
-			}
-			target := c.String("output")
-			if format.AppendEnv != "" && (target == "" || target == "-") {
-				if target = env.Getenv(format.AppendEnv); target == "" {
-					return usageError("run it in a "+format.Runner+" step, or pass -o FILE",
-						"--format %s appends to $%s, which is not set", format.Name, format.AppendEnv)
-				}
-			}
-			sel, err := parseSelection(c, s, true)
-			if err != nil {
-				return err
-			}
-			client, err := s.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			rs, err := sel.resolve(ctx, s, client, true)
-			if err != nil {
-				return err
-			}
-			pairs := make([]templates.Pair, len(rs))
-			for i, r := range rs {
-				pairs[i] = templates.Pair{Name: r.varName, Value: r.value}
-			}
-			out, err := templates.Export(format.Name, pairs)
-			if err != nil {
-				return err
-			}
-			if out.Append {
-				// The runner's file holds earlier steps' variables: append
-				// once, after everything resolved; masks go to stdout first.
-				if _, err := env.Stdout.Write(out.Commands); err != nil {
-					return err
-				}
-				return appendFile(target, out.Main)
-			}
-			return writeOutput(env, target, out.Main)
-		},
+		Action: action(env, exportOptionsOf, exportRun),
 	}
+}
+
+// exportOptions are export's selection, format and output.
+type exportOptions struct {
+	sel    selectionOptions
+	format string
+	target string // -o: "" or "-" is stdout
+}
+
+func exportOptionsOf(c *cli.Context) (exportOptions, error) {
+	return exportOptions{sel: selectionOptionsOf(c), format: c.String("format"), target: c.String("output")}, nil
+}
+
+func exportRun(c *call, o exportOptions) error {
+	// Unknown formats fail before anything is fetched.
+	format, err := templates.FormatNamed(o.format)
+	if err != nil {
+		return err
+	}
+	target := o.target
+	if format.AppendEnv != "" && (target == "" || target == "-") {
+		if target = c.env.Getenv(format.AppendEnv); target == "" {
+			return usageError("run it in a "+format.Runner+" step, or pass -o FILE",
+				"--format %s appends to $%s, which is not set", format.Name, format.AppendEnv)
+		}
+	}
+	sel, err := parseSelection(c, o.sel, true)
+	if err != nil {
+		return err
+	}
+	vs, err := sel.resolve(c, true)
+	if err != nil {
+		return err
+	}
+	pairs := make([]templates.Pair, len(vs))
+	for i, v := range vs {
+		pairs[i] = templates.Pair{Name: v.name, Value: v.value}
+	}
+	out, err := templates.Export(format.Name, pairs)
+	if err != nil {
+		return err
+	}
+	if out.Append {
+		// The runner's file holds earlier steps' variables: append
+		// once, after everything resolved; masks go to stdout first.
+		if _, err := c.env.Stdout.Write(out.Commands); err != nil {
+			return err
+		}
+		return appendFile(target, out.Main)
+	}
+	return writeOutput(c.env, target, out.Main)
 }
 
 // appendFile appends data to path in one write (O_APPEND), creating it

@@ -38,51 +38,49 @@ Examples:
 			&cli.BoolFlag{Name: "meta", Usage: "with --json: value, version, updated, contentType, tags"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the exact bytes (as -n; with --json the JSON) to `FILE` atomically, mode 0600"},
 		},
-		Action: func(c *cli.Context) error {
-			args := c.Args().Slice()
-			if len(args) == 0 {
-				return usageError("for example: akv get akv://myvault/db-password", "get needs at least one reference")
-			}
-			asJSON, meta, exact, decode := c.Bool("json"), c.Bool("meta"), c.Bool("no-newline"), c.Bool("decode")
-			target := c.String("output")
-			toFile := target != "" && target != "-"
-			switch {
-			case toFile && !asJSON && len(args) > 1:
-				return usageError("use --json -o FILE for several values, or one -o per value", "-o writes the exact bytes of one value")
-			case toFile && !asJSON:
-				exact = true // a file gets the value's own bytes, never a newline of ours
-			case meta && !asJSON:
-				return usageError("use --json --meta", "--meta goes with --json")
-			case exact && len(args) > 1:
-				return usageError("use --json for several values", "-n prints exactly one value")
-			case exact && asJSON:
-				return usageError("drop one of them", "-n and --json do not go together")
-			}
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			refs, err := s.parseRefs(args)
-			if err != nil {
-				return err
-			}
-			client, err := s.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			secrets, err := client.Get(ctx, refs)
-			if err != nil {
-				return err
-			}
-			out, err := formatGet(args, secrets, asJSON, meta, exact, decode)
-			if err != nil {
-				return err
-			}
-			return writeOutput(env, target, out)
-		},
+		Action: action(env, getOptionsOf, getRun),
 	}
+}
+
+// getOptions are get's flags and references, checked.
+type getOptions struct {
+	refs                        []string
+	asJSON, meta, exact, decode bool
+	target                      string // -o: "" or "-" is stdout
+}
+
+func getOptionsOf(c *cli.Context) (getOptions, error) {
+	o := getOptions{refs: c.Args().Slice(), asJSON: c.Bool("json"), meta: c.Bool("meta"), exact: c.Bool("no-newline"),
+		decode: c.Bool("decode"), target: c.String("output")}
+	if len(o.refs) == 0 {
+		return o, usageError("for example: akv get akv://myvault/db-password", "get needs at least one reference")
+	}
+	toFile := o.target != "" && o.target != "-"
+	switch {
+	case toFile && !o.asJSON && len(o.refs) > 1:
+		return o, usageError("use --json -o FILE for several values, or one -o per value", "-o writes the exact bytes of one value")
+	case toFile && !o.asJSON:
+		o.exact = true // a file gets the value's own bytes, never a newline of ours
+	case o.meta && !o.asJSON:
+		return o, usageError("use --json --meta", "--meta goes with --json")
+	case o.exact && len(o.refs) > 1:
+		return o, usageError("use --json for several values", "-n prints exactly one value")
+	case o.exact && o.asJSON:
+		return o, usageError("drop one of them", "-n and --json do not go together")
+	}
+	return o, nil
+}
+
+func getRun(c *call, o getOptions) error {
+	secrets, err := c.fetch(o.refs)
+	if err != nil {
+		return err
+	}
+	out, err := formatGet(o.refs, secrets, o.asJSON, o.meta, o.exact, o.decode)
+	if err != nil {
+		return err
+	}
+	return writeOutput(c.env, o.target, out)
 }
 
 func unrepresentable(hint, format string, args ...any) error {

@@ -32,48 +32,47 @@ Examples:
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
 			&cli.BoolFlag{Name: "table", Usage: "print the table with its header even when not on a terminal"},
 		},
-		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return usageError("use --prefix to narrow the list", "list takes no arguments")
-			}
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			filter, err := parseFilter(c.String("prefix"), c.StringSlice("tag"))
-			if err != nil {
-				return err
-			}
-			v, err := s.vaultRef()
-			if err != nil {
-				return err
-			}
-			client, err := s.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			items, err := client.List(ctx, v, filter)
-			if err != nil {
-				return err
-			}
-			var out []byte
-			switch {
-			case c.Bool("json"):
-				out, err = listJSON(items)
-			case env.StdoutTTY || c.Bool("table"):
-				out = listTable(items)
-			default:
-				out = listTSV(items)
-			}
-			if err != nil {
-				return err
-			}
-			_, err = env.Stdout.Write(out)
-			return err
-		},
+		Action: action(env, listOptionsOf, listRun),
 	}
+}
+
+// listOptions are list's flags.
+type listOptions struct {
+	prefix      string
+	tags        []string
+	json, table bool
+}
+
+func listOptionsOf(c *cli.Context) (listOptions, error) {
+	if c.Args().Present() {
+		return listOptions{}, usageError("use --prefix to narrow the list", "list takes no arguments")
+	}
+	return listOptions{prefix: c.String("prefix"), tags: c.StringSlice("tag"), json: c.Bool("json"), table: c.Bool("table")}, nil
+}
+
+func listRun(c *call, o listOptions) error {
+	filter, err := parseFilter(o.prefix, o.tags)
+	if err != nil {
+		return err
+	}
+	items, err := c.list(filter)
+	if err != nil {
+		return err
+	}
+	var out []byte
+	switch {
+	case o.json:
+		out, err = listJSON(items)
+	case c.env.StdoutTTY || o.table:
+		out = listTable(items)
+	default:
+		out = listTSV(items)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.env.Stdout.Write(out)
+	return err
 }
 
 // vaultRef is the vault of --vault / AKV_VAULT, for commands that list.

@@ -47,52 +47,50 @@ Examples:
 			&cli.StringFlag{Name: "input", Aliases: []string{"i"}, Usage: "template `FILE` (- for stdin)", Required: false},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically, mode 0600 (- for stdout)"},
 		},
-		Action: func(c *cli.Context) error {
-			in := c.String("input")
-			if in == "" {
-				return usageError("for example: akv render -i deploy.env.tpl -o .env", "render needs -i TEMPLATE")
-			}
-			if c.Args().Present() {
-				return usageError("the template is -i FILE (- for stdin)", "render takes no arguments")
-			}
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			text, err := readInput(s, "template", "-i", in, env.Stdin)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			resolve := func(texts []string) (map[string]string, error) {
-				refs, err := s.parseRefs(texts)
-				if err != nil {
-					return nil, err
-				}
-				client, err := s.client()
-				if err != nil {
-					return nil, err
-				}
-				secrets, err := client.Get(ctx, refs)
-				if err != nil {
-					return nil, err
-				}
-				out := make(map[string]string, len(texts))
-				for i, t := range texts {
-					out[t] = secrets[i].Value
-				}
-				return out, nil
-			}
-			name := in
-			if in == "-" {
-				name = "stdin"
-			}
-			out, err := templates.Render(name, string(text), resolve)
-			if err != nil {
-				return err
-			}
-			return writeOutput(env, c.String("output"), out)
-		},
+		Action: action(env, renderOptionsOf, renderRun),
 	}
+}
+
+// renderOptions are render's template and output.
+type renderOptions struct {
+	in, out string // -i, -o: "-" is stdin, stdout
+}
+
+func renderOptionsOf(c *cli.Context) (renderOptions, error) {
+	o := renderOptions{in: c.String("input"), out: c.String("output")}
+	if o.in == "" {
+		return o, usageError("for example: akv render -i deploy.env.tpl -o .env", "render needs -i TEMPLATE")
+	}
+	if c.Args().Present() {
+		return o, usageError("the template is -i FILE (- for stdin)", "render takes no arguments")
+	}
+	return o, nil
+}
+
+func renderRun(c *call, o renderOptions) error {
+	text, err := readInput(c.settings, "template", "-i", o.in, c.env.Stdin)
+	if err != nil {
+		return err
+	}
+	// Only a template that names secrets builds a client.
+	resolve := func(texts []string) (map[string]string, error) {
+		secrets, err := c.fetch(texts)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]string, len(texts))
+		for i, t := range texts {
+			out[t] = secrets[i].Value
+		}
+		return out, nil
+	}
+	name := o.in
+	if o.in == "-" {
+		name = "stdin"
+	}
+	out, err := templates.Render(name, string(text), resolve)
+	if err != nil {
+		return err
+	}
+	return writeOutput(c.env, o.out, out)
 }

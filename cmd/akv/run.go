@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,54 +47,58 @@ Examples:
 			&cli.BoolFlag{Name: "mask", Usage: "mask secret values in CMD's output (CMD runs as a child)"},
 			&cli.BoolFlag{Name: "no-inherit", Usage: "start from an empty environment plus PATH, HOME and the variables akv sets"},
 		},
-		Action: func(c *cli.Context) error {
-			argv := c.Args().Slice()
-			if len(argv) == 0 {
-				return usageError("for example: akv run -- ./deploy.sh", "run needs a command")
-			}
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			vars, err := runEnvironment(c, s)
-			if err != nil {
-				return err
-			}
-			values, err := resolveVars(c.Context, s, vars)
-			if err != nil {
-				return err
-			}
-			childEnv := make([]string, 0, len(vars))
-			for _, v := range vars {
-				childEnv = append(childEnv, v.name+"="+v.value)
-			}
-			path, err := lookPath(argv[0], vars)
-			if err != nil {
-				return err
-			}
-			if c.Bool("mask") {
-				warnUnmasked(env, vars)
-				return runMasked(env, path, argv, childEnv, values)
-			}
-			return execve(env, path, argv, childEnv)
-		},
+		Action: action(env, runOptionsOf, runRun),
 	}
 }
 
-// runVar is one variable of the child's environment.
-type runVar struct {
-	name   string
-	value  string
-	ref    *vault.Ref
-	origin string // "--set", "refs.env:3", "the environment": for messages
+// runOptions are run's command line and the variables' sources.
+type runOptions struct {
+	argv      []string
+	envFiles  []string
+	sets      []string
+	mask      bool
+	noInherit bool
+}
+
+func runOptionsOf(c *cli.Context) (runOptions, error) {
+	o := runOptions{argv: c.Args().Slice(), envFiles: c.StringSlice("env-file"), sets: c.StringSlice("set"),
+		mask: c.Bool("mask"), noInherit: c.Bool("no-inherit")}
+	if len(o.argv) == 0 {
+		return o, usageError("for example: akv run -- ./deploy.sh", "run needs a command")
+	}
+	return o, nil
+}
+
+func runRun(c *call, o runOptions) error {
+	vars, err := runEnvironment(c.settings, o)
+	if err != nil {
+		return err
+	}
+	values, err := resolveVars(c, vars)
+	if err != nil {
+		return err
+	}
+	childEnv := make([]string, 0, len(vars))
+	for _, v := range vars {
+		childEnv = append(childEnv, v.name+"="+v.value)
+	}
+	path, err := lookPath(o.argv[0], vars)
+	if err != nil {
+		return err
+	}
+	if o.mask {
+		warnUnmasked(c.env, vars)
+		return runMasked(c.env, path, o.argv, childEnv, values)
+	}
+	return execve(c.env, path, o.argv, childEnv)
 }
 
 // runEnvironment builds the child's variables: the inherited environment
 // (or PATH and HOME), then env files, then --set, later ones winning.
-func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
+func runEnvironment(s *settings, o runOptions) ([]variable, error) {
 	byName := map[string]int{}
-	var vars []runVar
-	set := func(v runVar) {
+	var vars []variable
+	set := func(v variable) {
 		if i, ok := byName[v.name]; ok {
 			vars[i] = v
 			return
@@ -108,33 +111,25 @@ func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
 		if !ok || name == "" {
 			continue
 		}
-		isRef, err := s.isReference(value)
-		if err != nil {
+		v := variable{name: name, value: value, origin: "the environment"}
+		if err := s.backing(&v); err != nil {
 			return nil, err
 		}
-		if c.Bool("no-inherit") && !isRef && name != "PATH" && name != "HOME" {
+		if o.noInherit && v.ref == nil && name != "PATH" && name != "HOME" {
 			continue
-		}
-		v := runVar{name: name, value: value, origin: "the environment"}
-		if isRef {
-			r, err := vault.Parse(value, s.vault)
-			if err != nil {
-				return nil, fmt.Errorf("%s (from the environment): %w", name, err)
-			}
-			v.ref = &r
 		}
 		set(v)
 	}
-	for _, path := range c.StringSlice("env-file") {
-		es, err := readEnvFile(path, s)
+	for _, path := range o.envFiles {
+		vs, err := readEnvFile(path, s)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range es {
-			set(runVar{name: e.varName, value: e.literal, ref: e.ref, origin: e.origin})
+		for _, v := range vs {
+			set(v)
 		}
 	}
-	for _, kv := range c.StringSlice("set") {
+	for _, kv := range o.sets {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
 			return nil, usageError("for example --set DB_PASSWORD=akv://myvault/db-password", "bad --set %q: want NAME=VALUE", kv)
@@ -143,21 +138,28 @@ func runEnvironment(c *cli.Context, s *settings) ([]runVar, error) {
 			return nil, usageError(fmt.Sprintf("variable names are letters, digits and _, not starting with a digit: --set %s=%s", suggestName(name), value),
 				"bad --set %q: %q is not a valid variable name", kv, name)
 		}
-		v := runVar{name: name, value: value, origin: "--set"}
-		isRef, err := s.isReference(value) // as in env files: a reference is fetched, the rest is a literal
-		if err != nil {
+		v := variable{name: name, value: value, origin: "--set"}
+		if err := s.backing(&v); err != nil { // as in env files: a reference is fetched, the rest is a literal
 			return nil, err
-		}
-		if isRef {
-			r, err := vault.Parse(value, s.vault)
-			if err != nil {
-				return nil, fmt.Errorf("%s (from --set): %w", name, err)
-			}
-			v.ref = &r
 		}
 		set(v)
 	}
 	return vars, nil
+}
+
+// backing makes v backed by a reference when its value is one; a value
+// that is a reference but a bad one is an error naming v and its origin.
+func (s *settings) backing(v *variable) error {
+	isRef, err := s.isReference(v.value)
+	if err != nil || !isRef {
+		return err
+	}
+	r, err := vault.Parse(v.value, s.vault)
+	if err != nil {
+		return fmt.Errorf("%s (from %s): %w", v.name, v.origin, err)
+	}
+	v.ref = &r
+	return nil
 }
 
 // isReference tells references from other values in the environment and
@@ -177,7 +179,7 @@ func (s *settings) isReference(value string) (bool, error) {
 // resolveVars fetches every reference in one batch and fills in values.
 // It returns the secret values, for masking, and warns about the ones too
 // short to mask.
-func resolveVars(ctx context.Context, s *settings, vars []runVar) ([]string, error) {
+func resolveVars(c *call, vars []variable) ([]string, error) {
 	var refs []vault.Ref
 	for _, v := range vars {
 		if v.ref != nil {
@@ -187,21 +189,16 @@ func resolveVars(ctx context.Context, s *settings, vars []runVar) ([]string, err
 	if len(refs) == 0 {
 		return nil, nil // nothing to fetch: no identity needed
 	}
-	client, err := s.client()
+	secrets, err := c.get(refs)
 	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.context(ctx)
-	defer cancel()
-	secrets, err := client.Get(ctx, refs)
-	if err != nil {
-		return nil, namedFailures(vars, err)
+		return nil, namedFailures(vars, err) // a client that failed to build passes through
 	}
 	values := make([]string, 0, len(secrets))
 	i := 0
 	for k := range vars {
 		if vars[k].ref != nil {
 			vars[k].value = secrets[i].Value
+			vars[k].secret = &secrets[i]
 			values = append(values, secrets[i].Value)
 			i++
 		}
@@ -212,7 +209,7 @@ func resolveVars(ctx context.Context, s *settings, vars []runVar) ([]string, err
 
 // warnUnmasked names the variables whose values --mask leaves alone
 // because they are shorter than templates.MinMaskLen bytes.
-func warnUnmasked(env *Env, vars []runVar) {
+func warnUnmasked(env *Env, vars []variable) {
 	var short []string
 	for _, v := range vars {
 		if v.ref != nil && v.value != "" && len(v.value) < templates.MinMaskLen {
@@ -226,7 +223,7 @@ func warnUnmasked(env *Env, vars []runVar) {
 
 // lookPath finds the command on the child's PATH, with the shell's exit
 // codes: 127 not found, 126 not executable.
-func lookPath(name string, vars []runVar) (string, error) {
+func lookPath(name string, vars []variable) (string, error) {
 	path := ""
 	for _, v := range vars {
 		if v.name == "PATH" {

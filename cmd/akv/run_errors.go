@@ -22,7 +22,7 @@ func (e *runFailure) Unwrap() error { return e.err }
 // namedFailures rewrites a batch failure so that each line names the
 // variables whose secret failed; one cause shared by several variables
 // (a dead identity) is said once, with all of them.
-func namedFailures(vars []runVar, err error) error {
+func namedFailures(vars []variable, err error) error {
 	var fe *vault.FetchError
 	if !errors.As(err, &fe) {
 		return err

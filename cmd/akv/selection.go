@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -24,70 +23,90 @@ func selectionFlags() []cli.Flag {
 	}
 }
 
-// entry is one variable of a selection: a reference to fetch or a literal
-// from an env file.
-type entry struct {
-	varName string // "" until known (listed secrets get theirs later)
-	ref     *vault.Ref
-	literal string
-	origin  string // the argument or file:line, for messages
+// variable is one variable a command prints or sets, maybe backed by a
+// reference: from an argument (REF or NAME=REF), an env file's line,
+// --set, the environment, or a listing.
+type variable struct {
+	name   string     // "" until known (listed secrets get theirs later)
+	origin string     // the argument, "refs.env:3", "--set", "the environment": for messages
+	ref    *vault.Ref // nil for a literal
+	value  string     // the literal, or once fetched the secret's value
+	secret *vault.Secret
+}
+
+// selectionOptions are the selection flags and arguments as given.
+type selectionOptions struct {
+	args       []string
+	envFiles   []string
+	prefix     string
+	prefixSet  bool
+	tags       []string
+	all        bool
+	strip      string
+	allowEmpty bool
+	listing    string // the listing flags as given, for messages: "--prefix ap-"
+}
+
+func selectionOptionsOf(c *cli.Context) selectionOptions {
+	return selectionOptions{args: c.Args().Slice(), envFiles: c.StringSlice("env-file"), prefix: c.String("prefix"),
+		prefixSet: c.IsSet("prefix"), tags: c.StringSlice("tag"), all: c.Bool("all"), strip: c.String("strip-prefix"),
+		allowEmpty: c.Bool("allow-empty"), listing: listingFlags(c)}
 }
 
 type selection struct {
-	entries    []entry
+	vars       []variable
 	list       bool
 	filter     vault.Filter
 	strip      string
 	allowEmpty bool
-	listing    string // the listing flags as given, for messages: "--prefix ap-"
+	listing    string
 	emptyFiles []string
 }
 
 // parseSelection reads arguments (REF or NAME=REF), env files and the
 // listing flags, before any network call.
-func parseSelection(c *cli.Context, s *settings, namesMatter bool) (*selection, error) {
-	sel := &selection{strip: c.String("strip-prefix"), allowEmpty: c.Bool("allow-empty")}
+func parseSelection(c *call, o selectionOptions, namesMatter bool) (*selection, error) {
+	sel := &selection{strip: o.strip, allowEmpty: o.allowEmpty, listing: o.listing}
 	var err error
-	if sel.filter, err = parseFilter(c.String("prefix"), c.StringSlice("tag")); err != nil {
+	if sel.filter, err = parseFilter(o.prefix, o.tags); err != nil {
 		return nil, err
 	}
-	sel.list = c.Bool("all") || c.IsSet("prefix") || len(c.StringSlice("tag")) > 0
-	sel.listing = listingFlags(c)
-	for _, arg := range c.Args().Slice() {
+	sel.list = o.all || o.prefixSet || len(o.tags) > 0
+	for _, arg := range o.args {
 		name, refText, err := splitNameRef(arg)
 		if err != nil {
 			return nil, err
 		}
-		r, err := vault.Parse(refText, s.vault)
+		r, err := vault.Parse(refText, c.vault)
 		if err != nil {
 			return nil, err
 		}
-		e := entry{varName: name, ref: &r, origin: arg}
-		if e.varName == "" {
-			if e.varName, err = varName(r.Name, sel.strip, namesMatter); err != nil {
+		v := variable{name: name, ref: &r, origin: arg}
+		if v.name == "" {
+			if v.name, err = varName(r.Name, sel.strip, namesMatter); err != nil {
 				return nil, err
 			}
 		}
-		sel.entries = append(sel.entries, e)
+		sel.vars = append(sel.vars, v)
 	}
-	for _, path := range c.StringSlice("env-file") {
-		es, err := readEnvFile(path, s)
+	for _, path := range o.envFiles {
+		vs, err := readEnvFile(path, c.settings)
 		if err != nil {
 			return nil, err
 		}
-		if len(es) == 0 {
+		if len(vs) == 0 {
 			sel.emptyFiles = append(sel.emptyFiles, path)
 		}
-		sel.entries = append(sel.entries, es...)
+		sel.vars = append(sel.vars, vs...)
 	}
 	if len(sel.emptyFiles) > 0 && !sel.allowEmpty {
 		return nil, &exitError{code: exitNotFound, msg: fmt.Sprintf("env file %s selects nothing: it defines no variable", strings.Join(sel.emptyFiles, ", ")),
 			hint: "add NAME=akv://VAULT/SECRET lines, or pass --allow-empty to accept an empty selection"}
 	}
-	if len(sel.entries) == 0 && !sel.list && len(sel.emptyFiles) == 0 {
+	if len(sel.vars) == 0 && !sel.list && len(sel.emptyFiles) == 0 {
 		return nil, usageError("name secrets, or use --prefix, --tag, --all or --env-file", "nothing selected")
 	}
-	if sel.list && s.vault == "" {
+	if sel.list && c.vault == "" {
 		return nil, vault.NoVaultError("--prefix, --tag and --all")
 	}
 	return sel, nil
@@ -155,7 +174,7 @@ func (sel *selection) emptyListing(s *settings, matched vault.Matched) error {
 
 // readEnvFile parses a reference env file: values that look like
 // references are fetched, the rest are literals.
-func readEnvFile(path string, s *settings) ([]entry, error) {
+func readEnvFile(path string, s *settings) ([]variable, error) {
 	data, err := readInput(s, "env file", "--env-file", path, nil)
 	if err != nil {
 		return nil, err
@@ -164,9 +183,9 @@ func readEnvFile(path string, s *settings) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []entry
+	var out []variable
 	for _, p := range parsed {
-		e := entry{varName: p.Name, literal: p.Value, origin: fmt.Sprintf("%s:%d", path, p.Line)}
+		v := variable{name: p.Name, value: p.Value, origin: fmt.Sprintf("%s:%d", path, p.Line)}
 		isRef, err := s.isReference(p.Value)
 		if err != nil {
 			return nil, err
@@ -174,11 +193,11 @@ func readEnvFile(path string, s *settings) ([]entry, error) {
 		if isRef {
 			r, err := vault.Parse(p.Value, s.vault)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", e.origin, p.Name, err)
+				return nil, fmt.Errorf("%s: %s: %w", v.origin, p.Name, err)
 			}
-			e.ref = &r
+			v.ref = &r
 		}
-		out = append(out, e)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -193,21 +212,20 @@ func varName(secret, strip string, check bool) (string, error) {
 	return n, nil
 }
 
-// resolved is one variable with its value (or, for check, its outcome).
-type resolved struct {
-	varName string
-	value   string
-	secret  *vault.Secret // nil for literals
-}
-
 // resolve fetches every reference of the selection, explicit ones and
 // listed ones at the same time. It returns the variables in order
 // (explicit first, then listing order), with every failure in err.
-func (sel *selection) resolve(ctx context.Context, s *settings, client *vault.Client, namesMatter bool) ([]resolved, error) {
+func (sel *selection) resolve(c *call, namesMatter bool) ([]variable, error) {
+	// The client is built even when only literals are selected, as it
+	// always was: export and check fail the same way without an identity.
+	client, err := c.client()
+	if err != nil {
+		return nil, err
+	}
 	var refs []vault.Ref
-	for _, e := range sel.entries {
-		if e.ref != nil {
-			refs = append(refs, *e.ref)
+	for _, v := range sel.vars {
+		if v.ref != nil {
+			refs = append(refs, *v.ref)
 		}
 	}
 	var (
@@ -220,32 +238,32 @@ func (sel *selection) resolve(ctx context.Context, s *settings, client *vault.Cl
 	if len(refs) > 0 {
 		wg.Go(func() {
 			defer catchPanic(&getErr)
-			got, getErr = client.Get(ctx, refs)
+			got, getErr = client.Get(c.ctx, refs)
 		})
 	}
 	if sel.list {
 		wg.Go(func() {
 			defer catchPanic(&listErr)
-			v, err := s.vaultRef()
+			v, err := c.vaultRef()
 			if err != nil {
 				listErr = err
 				return
 			}
-			matched, listErr = client.GetMatching(ctx, v, sel.filter)
+			matched, listErr = client.GetMatching(c.ctx, v, sel.filter)
 		})
 	}
 	wg.Wait()
 	if err := mergeFetchErrors(getErr, listErr); err != nil {
 		// Still hand back what was fetched, for check's report.
-		return sel.combine(got, matched.Secrets, false), err
+		return sel.combine(got, matched.Secrets), err
 	}
 	for _, d := range matched.Disabled {
-		fmt.Fprintf(s.env.Stderr, "akv: note: skipping disabled secret %s\n", inert(d.Name))
+		fmt.Fprintf(c.env.Stderr, "akv: note: skipping disabled secret %s\n", inert(d.Name))
 	}
 	if sel.list && len(matched.Secrets) == 0 && !sel.allowEmpty {
-		return nil, sel.emptyListing(s, matched)
+		return nil, sel.emptyListing(c.settings, matched)
 	}
-	out := sel.combine(got, matched.Secrets, namesMatter)
+	out := sel.combine(got, matched.Secrets)
 	if namesMatter {
 		if err := checkNames(out); err != nil {
 			return nil, err
@@ -254,45 +272,48 @@ func (sel *selection) resolve(ctx context.Context, s *settings, client *vault.Cl
 	return out, nil
 }
 
-func (sel *selection) combine(got, matched []vault.Secret, namesMatter bool) []resolved {
-	var out []resolved
+// combine puts the fetched values into the selection's variables, then
+// appends the listed secrets under the names they map to.
+func (sel *selection) combine(got, matched []vault.Secret) []variable {
+	var out []variable
 	i := 0
-	for _, e := range sel.entries {
-		if e.ref == nil {
-			out = append(out, resolved{varName: e.varName, value: e.literal})
+	for _, v := range sel.vars {
+		if v.ref == nil {
+			out = append(out, v)
 			continue
 		}
 		if i < len(got) {
 			sec := got[i]
-			out = append(out, resolved{varName: e.varName, value: sec.Value, secret: &sec})
+			v.value, v.secret = sec.Value, &sec
+			out = append(out, v)
 		}
 		i++
 	}
 	for _, sec := range matched {
 		n, _ := varName(sec.Ref.Name, sel.strip, false)
-		out = append(out, resolved{varName: n, value: sec.Value, secret: &sec})
+		out = append(out, variable{name: n, origin: sel.listing, ref: &sec.Ref, value: sec.Value, secret: &sec})
 	}
 	return out
 }
 
 // checkNames refuses invalid variable names and two secrets landing on
 // one variable, instead of silently keeping one.
-func checkNames(rs []resolved) error {
+func checkNames(vs []variable) error {
 	seen := map[string]string{}
-	for _, r := range rs {
-		from := r.varName
-		if r.secret != nil {
-			from = r.secret.Ref.String()
+	for _, v := range vs {
+		from := v.name
+		if v.secret != nil {
+			from = v.secret.Ref.String()
 		}
-		if !templates.ValidName(r.varName) {
+		if !templates.ValidName(v.name) {
 			return usageError("name it yourself with NAME=akv://VAULT/SECRET, or use --strip-prefix",
-				"%s maps to %q, which is not a valid variable name", from, r.varName)
+				"%s maps to %q, which is not a valid variable name", from, v.name)
 		}
-		if prev, dup := seen[r.varName]; dup && prev != from {
+		if prev, dup := seen[v.name]; dup && prev != from {
 			return usageError("name one of them explicitly with NAME=REF, or use --strip-prefix",
-				"%s and %s both map to variable %s", prev, from, r.varName)
+				"%s and %s both map to variable %s", prev, from, v.name)
 		}
-		seen[r.varName] = from
+		seen[v.name] = from
 	}
 	return nil
 }

@@ -140,9 +140,10 @@ func (s *settings) endpoints() (vault.Endpoints, error) {
 	return vault.Endpoints{Suffix: suffix, Map: m}, nil
 }
 
-// client selects the credential and builds the vault client. It sends
+// newClient selects the credential and builds the vault client. It sends
 // nothing: a missing identity fails here, before any Key Vault request.
-func (s *settings) client() (*vault.Client, error) {
+// Commands get it through call.client, built once, on first use.
+func (s *settings) newClient() (*vault.Client, error) {
 	eps, err := s.endpoints()
 	if err != nil {
 		return nil, err

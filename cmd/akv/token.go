@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/urfave/cli/v2"
 
 	"github.com/akv-cli/akv/vault"
@@ -30,42 +29,43 @@ Examples:
 			&cli.StringFlag{Name: "resource", Value: "https://vault.azure.net", Usage: "the `RESOURCE` (audience) of the token"},
 			&cli.BoolFlag{Name: "json", Usage: `print {"access_token","token_type","resource","expires_on"} and az's accessToken, expiresOn, tokenType, tenant`},
 		},
-		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return usageError("pass the resource with --resource", "token takes no arguments")
-			}
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			resource := c.String("resource")
-			if !strings.HasPrefix(resource, "https://") && !strings.HasPrefix(resource, "api://") {
-				return usageError("for example --resource https://vault.azure.net", "bad --resource %q: want a URL", resource)
-			}
-			cred, err := s.credential()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			tok, err := cred.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{strings.TrimSuffix(resource, "/.default") + "/.default"}})
-			if err != nil {
-				return err
-			}
-			if !c.Bool("json") {
-				_, err = fmt.Fprintln(env.Stdout, tok.Token)
-				return err
-			}
-			claims, _ := vault.ParseClaims(tok.Token) // an opaque token has no tenant to show
-			out, _ := json.MarshalIndent(tokenJSON{
-				AccessToken: tok.Token, TokenType: "Bearer", Resource: resource, ExpiresOn: tok.ExpiresOn.Unix(),
-				AzAccessToken: tok.Token, AzExpiresOn: tok.ExpiresOn.Local().Format(azTimeLayout), AzTokenType: "Bearer",
-				Tenant: claims.Tenant,
-			}, "", "  ")
-			_, err = fmt.Fprintf(env.Stdout, "%s\n", out)
-			return err
-		},
+		Action: action(env, tokenOptionsOf, tokenRun),
 	}
+}
+
+// tokenOptions are token's flags (and whoami's).
+type tokenOptions struct {
+	resource string
+	json     bool
+}
+
+func tokenOptionsOf(c *cli.Context) (tokenOptions, error) {
+	if c.Args().Present() {
+		return tokenOptions{}, usageError("pass the resource with --resource", "token takes no arguments")
+	}
+	return tokenOptions{resource: c.String("resource"), json: c.Bool("json")}, nil
+}
+
+func tokenRun(c *call, o tokenOptions) error {
+	if !strings.HasPrefix(o.resource, "https://") && !strings.HasPrefix(o.resource, "api://") {
+		return usageError("for example --resource https://vault.azure.net", "bad --resource %q: want a URL", o.resource)
+	}
+	_, tok, err := c.token(o.resource)
+	if err != nil {
+		return err
+	}
+	if !o.json {
+		_, err = fmt.Fprintln(c.env.Stdout, tok.Token)
+		return err
+	}
+	claims, _ := vault.ParseClaims(tok.Token) // an opaque token has no tenant to show
+	out, _ := json.MarshalIndent(tokenJSON{
+		AccessToken: tok.Token, TokenType: "Bearer", Resource: o.resource, ExpiresOn: tok.ExpiresOn.Unix(),
+		AzAccessToken: tok.Token, AzExpiresOn: tok.ExpiresOn.Local().Format(azTimeLayout), AzTokenType: "Bearer",
+		Tenant: claims.Tenant,
+	}, "", "  ")
+	_, err = fmt.Fprintf(c.env.Stdout, "%s\n", out)
+	return err
 }
 
 // azTimeLayout is how 'az account get-access-token' writes expiresOn:

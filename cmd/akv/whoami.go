@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/urfave/cli/v2"
 
 	"github.com/akv-cli/akv/credential"
@@ -31,56 +29,49 @@ Examples:
 			&cli.StringFlag{Name: "resource", Value: "https://vault.azure.net", Usage: "the `RESOURCE` to ask a token for"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON object"},
 		},
-		Action: func(c *cli.Context) error {
-			s, err := loadSettings(c, env)
-			if err != nil {
-				return err
-			}
-			sel, err := s.credential()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := s.context(c.Context)
-			defer cancel()
-			resource := strings.TrimSuffix(c.String("resource"), "/.default")
-			tok, err := sel.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{resource + "/.default"}})
-			if err != nil {
-				return err
-			}
-			name, reason := sel.Name, sel.Reason
-			if ch, ok := sel.Credential.(*credential.Chain); ok {
-				chosen := ch.Chosen()
-				name, reason = chosen.Name, chosen.Reason
-			}
-			claims, _ := vault.ParseClaims(tok.Token) // an opaque token still has a credential and an expiry
-			identity := claims.UniqueName
-			if identity == "" {
-				identity = claims.UPN
-			}
-			if identity == "" {
-				identity = claims.AppID
-			}
-			info := whoami{Credential: name, Reason: reason, Tenant: claims.Tenant, ObjectID: claims.ObjectID,
-				Identity: identity, Audience: claims.Audience, Expires: tok.ExpiresOn.UTC().Format(time.RFC3339)}
-			var b bytes.Buffer
-			if c.Bool("json") {
-				out, _ := json.MarshalIndent(info, "", "  ")
-				b.Write(append(out, '\n'))
-			} else {
-				w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-				// The claims are the identity endpoint's text: inert.
-				fmt.Fprintf(w, "credential:\t%s (%s)\n", info.Credential, info.Reason)
-				fmt.Fprintf(w, "tenant:\t%s\n", inert(orDash(info.Tenant)))
-				fmt.Fprintf(w, "object id:\t%s\n", inert(orDash(info.ObjectID)))
-				fmt.Fprintf(w, "identity:\t%s\n", inert(orDash(info.Identity)))
-				fmt.Fprintf(w, "audience:\t%s\n", inert(orDash(info.Audience)))
-				fmt.Fprintf(w, "expires:\t%s (in %s)\n", info.Expires, tok.ExpiresOn.Sub(env.Now()).Round(time.Second))
-				w.Flush()
-			}
-			_, err = env.Stdout.Write(b.Bytes())
-			return err
-		},
+		Action: action(env, func(c *cli.Context) (tokenOptions, error) {
+			return tokenOptions{resource: c.String("resource"), json: c.Bool("json")}, nil
+		}, whoamiRun),
 	}
+}
+
+func whoamiRun(c *call, o tokenOptions) error {
+	sel, tok, err := c.token(o.resource)
+	if err != nil {
+		return err
+	}
+	name, reason := sel.Name, sel.Reason
+	if ch, ok := sel.Credential.(*credential.Chain); ok {
+		chosen := ch.Chosen()
+		name, reason = chosen.Name, chosen.Reason
+	}
+	claims, _ := vault.ParseClaims(tok.Token) // an opaque token still has a credential and an expiry
+	identity := claims.UniqueName
+	if identity == "" {
+		identity = claims.UPN
+	}
+	if identity == "" {
+		identity = claims.AppID
+	}
+	info := whoami{Credential: name, Reason: reason, Tenant: claims.Tenant, ObjectID: claims.ObjectID,
+		Identity: identity, Audience: claims.Audience, Expires: tok.ExpiresOn.UTC().Format(time.RFC3339)}
+	var b bytes.Buffer
+	if o.json {
+		out, _ := json.MarshalIndent(info, "", "  ")
+		b.Write(append(out, '\n'))
+	} else {
+		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		// The claims are the identity endpoint's text: inert.
+		fmt.Fprintf(w, "credential:\t%s (%s)\n", info.Credential, info.Reason)
+		fmt.Fprintf(w, "tenant:\t%s\n", inert(orDash(info.Tenant)))
+		fmt.Fprintf(w, "object id:\t%s\n", inert(orDash(info.ObjectID)))
+		fmt.Fprintf(w, "identity:\t%s\n", inert(orDash(info.Identity)))
+		fmt.Fprintf(w, "audience:\t%s\n", inert(orDash(info.Audience)))
+		fmt.Fprintf(w, "expires:\t%s (in %s)\n", info.Expires, tok.ExpiresOn.Sub(c.env.Now()).Round(time.Second))
+		w.Flush()
+	}
+	_, err = c.env.Stdout.Write(b.Bytes())
+	return err
 }
 
 type whoami struct {
