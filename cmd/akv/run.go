@@ -46,6 +46,7 @@ Examples:
 			&cli.StringSliceFlag{Name: "set", Usage: "add `NAME=REF` (repeatable)"},
 			&cli.BoolFlag{Name: "mask", Usage: "mask secret values in CMD's output (CMD runs as a child)"},
 			&cli.BoolFlag{Name: "no-inherit", Usage: "start from an empty environment plus PATH, HOME and the variables akv sets"},
+			&cli.BoolFlag{Name: "allow-empty", Usage: "run even when an --env-file defines no variable (else exit 4)"},
 		},
 		Action: action(env, runOptionsOf, runRun),
 	}
@@ -53,16 +54,17 @@ Examples:
 
 // runOptions are run's command line and the variables' sources.
 type runOptions struct {
-	argv      []string
-	envFiles  []string
-	sets      []string
-	mask      bool
-	noInherit bool
+	argv       []string
+	envFiles   []string
+	sets       []string
+	mask       bool
+	noInherit  bool
+	allowEmpty bool
 }
 
 func runOptionsOf(c *cli.Context) (runOptions, error) {
 	o := runOptions{argv: c.Args().Slice(), envFiles: c.StringSlice("env-file"), sets: c.StringSlice("set"),
-		mask: c.Bool("mask"), noInherit: c.Bool("no-inherit")}
+		mask: c.Bool("mask"), noInherit: c.Bool("no-inherit"), allowEmpty: c.Bool("allow-empty")}
 	if len(o.argv) == 0 {
 		return o, usageError("for example: akv run -- ./deploy.sh", "run needs a command")
 	}
@@ -120,14 +122,21 @@ func runEnvironment(s *settings, o runOptions) ([]variable, error) {
 		}
 		set(v)
 	}
+	var empty []string
 	for _, path := range o.envFiles {
 		vs, err := readEnvFile(path, s)
 		if err != nil {
 			return nil, err
 		}
+		if len(vs) == 0 {
+			empty = append(empty, path)
+		}
 		for _, v := range vs {
 			set(v)
 		}
+	}
+	if len(empty) > 0 && !o.allowEmpty {
+		return nil, emptyEnvFiles(empty)
 	}
 	for _, kv := range o.sets {
 		name, value, ok := strings.Cut(kv, "=")
@@ -210,11 +219,17 @@ func resolveVars(c *call, vars []variable) ([]string, error) {
 // warnUnmasked names the variables whose values --mask leaves alone
 // because they are shorter than templates.MinMaskLen bytes.
 func warnUnmasked(env *Env, vars []variable) {
-	var short []string
+	var names, values []string
 	for _, v := range vars {
-		if v.ref != nil && v.value != "" && len(v.value) < templates.MinMaskLen {
-			short = append(short, v.name)
+		if v.ref != nil {
+			names = append(names, v.name)
+			values = append(values, v.value)
 		}
+	}
+	_, tooShort := templates.MaskPatterns(values)
+	var short []string
+	for _, i := range tooShort {
+		short = append(short, names[i])
 	}
 	if len(short) > 0 {
 		fmt.Fprintf(env.Stderr, "akv: warning: not masking %s: shorter than %d bytes\n", strings.Join(short, ", "), templates.MinMaskLen)

@@ -100,8 +100,7 @@ func parseSelection(c *call, o selectionOptions, namesMatter bool) (*selection, 
 		sel.vars = append(sel.vars, vs...)
 	}
 	if len(sel.emptyFiles) > 0 && !sel.allowEmpty {
-		return nil, &exitError{code: exitNotFound, msg: fmt.Sprintf("env file %s selects nothing: it defines no variable", strings.Join(sel.emptyFiles, ", ")),
-			hint: "add NAME=akv://VAULT/SECRET lines, or pass --allow-empty to accept an empty selection"}
+		return nil, emptyEnvFiles(sel.emptyFiles)
 	}
 	if len(sel.vars) == 0 && !sel.list && len(sel.emptyFiles) == 0 {
 		return nil, usageError("name secrets, or use --prefix, --tag, --all or --env-file", "nothing selected")
@@ -338,4 +337,11 @@ func mergeFetchErrors(errs ...error) error {
 		return &merged
 	}
 	return nil
+}
+
+// emptyEnvFiles is the error for env files that define no variable: a
+// file emptied or mistyped by a broken deploy selects nothing (exit 4).
+func emptyEnvFiles(paths []string) error {
+	return &exitError{code: exitNotFound, msg: fmt.Sprintf("env file %s selects nothing: it defines no variable", strings.Join(paths, ", ")),
+		hint: "add NAME=akv://VAULT/SECRET lines, or pass --allow-empty to accept an empty selection"}
 }
