@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -17,11 +18,10 @@ const maxInput = templates.MaxTemplateSize
 // into or an endless stream must not hold akv past its deadline. The read
 // runs aside; when the deadline wins, it is abandoned (it may sit in
 // open(2) or read(2), which nothing can interrupt) and ends with the
-// process. what and flag name it for errors ("template", "-i"); path "-"
+// process. It waits on the call's context, the command's one --timeout
+// context. what and flag name it for errors ("template", "-i"); path "-"
 // is stdin when stdin is not nil.
-func readInput(s *settings, what, flag, path string, stdin io.Reader) ([]byte, error) {
-	ctx, cancel := s.context(context.Background())
-	defer cancel()
+func readInput(c *call, what, flag, path string, stdin io.Reader) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
@@ -59,8 +59,11 @@ func readInput(s *settings, what, flag, path string, stdin io.Reader) ([]byte, e
 			return nil, usageError("split it, or keep large static content out of akv", "%s %s is larger than 10 MiB", what, name)
 		}
 		return r.data, nil
-	case <-ctx.Done():
+	case <-c.ctx.Done():
+		if !errors.Is(c.ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("read %s %s: %w", what, name, c.ctx.Err())
+		}
 		return nil, usageError("raise --timeout, or make sure something writes to it",
-			"read %s %s: nothing complete arrived within --timeout %s", what, name, s.timeout)
+			"read %s %s: nothing complete arrived within --timeout %s", what, name, c.timeout)
 	}
 }

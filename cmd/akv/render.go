@@ -68,7 +68,7 @@ func renderOptionsOf(c *cli.Context) (renderOptions, error) {
 }
 
 func renderRun(c *call, o renderOptions) error {
-	text, err := readInput(c.settings, "template", "-i", o.in, c.env.Stdin)
+	text, err := readInput(c, "template", "-i", o.in, c.env.Stdin)
 	if err != nil {
 		return err
 	}

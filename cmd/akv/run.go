@@ -72,7 +72,7 @@ func runOptionsOf(c *cli.Context) (runOptions, error) {
 }
 
 func runRun(c *call, o runOptions) error {
-	vars, err := runEnvironment(c.settings, o)
+	vars, err := runEnvironment(c, o)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func runRun(c *call, o runOptions) error {
 
 // runEnvironment builds the child's variables: the inherited environment
 // (or PATH and HOME), then env files, then --set, later ones winning.
-func runEnvironment(s *settings, o runOptions) ([]variable, error) {
+func runEnvironment(c *call, o runOptions) ([]variable, error) {
 	byName := map[string]int{}
 	var vars []variable
 	set := func(v variable) {
@@ -108,13 +108,13 @@ func runEnvironment(s *settings, o runOptions) ([]variable, error) {
 		byName[v.name] = len(vars)
 		vars = append(vars, v)
 	}
-	for _, kv := range s.env.Environ() {
+	for _, kv := range c.env.Environ() {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || name == "" {
 			continue
 		}
 		v := variable{name: name, value: value, origin: "the environment"}
-		if err := s.backing(&v); err != nil {
+		if err := c.backing(&v); err != nil {
 			return nil, err
 		}
 		if o.noInherit && v.ref == nil && name != "PATH" && name != "HOME" {
@@ -124,7 +124,7 @@ func runEnvironment(s *settings, o runOptions) ([]variable, error) {
 	}
 	var empty []string
 	for _, path := range o.envFiles {
-		vs, err := readEnvFile(path, s)
+		vs, err := readEnvFile(path, c)
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +148,7 @@ func runEnvironment(s *settings, o runOptions) ([]variable, error) {
 				"bad --set %q: %q is not a valid variable name", kv, name)
 		}
 		v := variable{name: name, value: value, origin: "--set"}
-		if err := s.backing(&v); err != nil { // as in env files: a reference is fetched, the rest is a literal
+		if err := c.backing(&v); err != nil { // as in env files: a reference is fetched, the rest is a literal
 			return nil, err
 		}
 		set(v)

@@ -90,7 +90,7 @@ func parseSelection(c *call, o selectionOptions, namesMatter bool) (*selection, 
 		sel.vars = append(sel.vars, v)
 	}
 	for _, path := range o.envFiles {
-		vs, err := readEnvFile(path, c.settings)
+		vs, err := readEnvFile(path, c)
 		if err != nil {
 			return nil, err
 		}
@@ -173,8 +173,8 @@ func (sel *selection) emptyListing(s *settings, matched vault.Matched) error {
 
 // readEnvFile parses a reference env file: values that look like
 // references are fetched, the rest are literals.
-func readEnvFile(path string, s *settings) ([]variable, error) {
-	data, err := readInput(s, "env file", "--env-file", path, nil)
+func readEnvFile(path string, c *call) ([]variable, error) {
+	data, err := readInput(c, "env file", "--env-file", path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -185,12 +185,12 @@ func readEnvFile(path string, s *settings) ([]variable, error) {
 	var out []variable
 	for _, p := range parsed {
 		v := variable{name: p.Name, value: p.Value, origin: fmt.Sprintf("%s:%d", path, p.Line)}
-		isRef, err := s.isReference(p.Value)
+		isRef, err := c.isReference(p.Value)
 		if err != nil {
 			return nil, err
 		}
 		if isRef {
-			r, err := vault.Parse(p.Value, s.vault)
+			r, err := vault.Parse(p.Value, c.vault)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", v.origin, p.Name, err)
 			}
