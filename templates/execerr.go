@@ -15,12 +15,13 @@ import (
 // action (template text) stay, and text/template's reason is kept only when
 // it has a shape known to hold types, counts and names, never a value.
 
-// safeReasons are text/template reasons that carry no value (Go 1.26's
-// exec.go and funcs.go). A reason of any other shape is withheld.
+// safeReasons are text/template reasons that carry no value (from
+// text/template's own exec.go and funcs.go, Go 1.26). A reason of any
+// other shape is withheld.
 var safeReasons = sync.OnceValue(func() []*regexp.Regexp {
 	var rs []*regexp.Regexp
 	for _, p := range []string{
-		// exec.go: names from the template, types, counts.
+		// text/template's exec.go: names from the template, types, counts.
 		`wrong number of args for [\w.$]+: want (at least )?\d+ got \d+`,
 		`wrong type for value; expected [^;]+; got [^;]+`,
 		`invalid value; expected [^;]+`,
@@ -37,7 +38,7 @@ var safeReasons = sync.OnceValue(func() []*regexp.Regexp {
 		`"\w+" is not a defined function`,
 		`dereference of nil pointer of type \S+`,
 		`cannot assign nil to \S+`,
-		// funcs.go, after "error calling FUNC: ".
+		// text/template's funcs.go, after "error calling FUNC: ".
 		`cannot index slice/array with (nil|type \S+)`,
 		`index of (untyped nil|nil pointer)`,
 		`can't index item of type \S+`,
