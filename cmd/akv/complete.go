@@ -14,6 +14,7 @@ import (
 	"github.com/akv-cli/akv/templates"
 	"github.com/akv-cli/akv/vault"
 	"github.com/akv-cli/akv/vault/emulator"
+	"github.com/akv-cli/akv/vault/names"
 )
 
 // completeCommandName is the hidden command the completion scripts call:
@@ -240,24 +241,9 @@ func secretNames(ctx context.Context, env *Env, flags map[string]string, vaultNa
 	for _, it := range items {
 		// A name is typed into the user's command line: only Key Vault's
 		// own alphabet, whatever a server sends.
-		if it.Enabled && secretNameLike(it.Name) {
+		if it.Enabled && names.Secret(it.Name) {
 			out = append(out, candidate{it.Name, ""})
 		}
 	}
 	return out
-}
-
-// secretNameLike is Key Vault's rule for secret names: 1-127 of a-z,
-// A-Z, 0-9 and -.
-func secretNameLike(s string) bool {
-	if len(s) < 1 || len(s) > 127 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

@@ -1,8 +1,8 @@
 // Package names holds Key Vault's rules for vault and secret names, shared
-// by vault (which refuses a bad reference before sending it) and its
-// emulator (which refuses what Key Vault refuses). It imports nothing, so
-// the emulator can use it without importing vault, whose tests import the
-// emulator.
+// by vault (which refuses a bad reference before sending it), akv's
+// completion (which offers only such names) and the emulator (which
+// refuses what Key Vault refuses). It imports nothing, so the emulator can
+// use it without importing vault, whose tests import the emulator.
 package names
 
 // Vault reports whether s is a vault name: 3-24 of a-z, A-Z, 0-9 and "-".
