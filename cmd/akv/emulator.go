@@ -88,7 +88,7 @@ Examples:
 			defer emu.Close()
 			envText := emu.Env()
 			if f := c.String("write-env"); f != "" {
-				if err := writeFileAtomic(f, []byte(envText)); err != nil {
+				if err := writeFileAtomic("--write-env", f, []byte(envText)); err != nil {
 					return err
 				}
 				defer os.Remove(f)

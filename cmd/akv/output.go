@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,7 +20,7 @@ func writeOutput(env *Env, path string, data []byte) error {
 		_, err := env.Stdout.Write(data)
 		return err
 	}
-	return writeFileAtomic(path, data)
+	return writeFileAtomic("-o", path, data)
 }
 
 // writeFileAtomic replaces the file at path (through a symlink, its
@@ -32,15 +33,18 @@ func writeOutput(env *Env, path string, data []byte) error {
 // writing, no temp file is left and an existing file stays as it was;
 // akv then dies by that signal (by SIGTERM for SIGQUIT). A path that
 // names a stream (/dev/stdout, /dev/fd/N, a FIFO, /dev/null: openStream)
-// is written to as it is, never replaced.
-func writeFileAtomic(path string, data []byte) error {
-	return writeFileAtomicWith(path, data, atomicOptions{})
+// is written to as it is, never replaced. flag names path in errors
+// ("-o").
+func writeFileAtomic(flag, path string, data []byte) error {
+	return writeFileAtomicWith(path, data, atomicOptions{flag: flag})
 }
 
-// atomicOptions are for tests: midWrite runs once half the data is
-// written; placed once the file is in place; named skips the unnamed
+// atomicOptions: flag is the flag that named the path, for errors ("-o"
+// when empty). The rest are for tests: midWrite runs once half the data
+// is written; placed once the file is in place; named skips the unnamed
 // temp file.
 type atomicOptions struct {
+	flag             string
 	midWrite, placed func()
 	named            bool
 }
@@ -70,11 +74,12 @@ func writeFileAtomicWith(path string, data []byte, o atomicOptions) error {
 	}
 	path = writeTarget(path)
 	dir := filepath.Dir(path)
+	flag := cmp.Or(o.flag, "-o")
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return usageError("name a file to write, not a directory", "-o %s is a directory", path)
+		return usageError("name a file to write, not a directory", "%s %s is a directory", flag, path)
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return usageError("create the directory first, or name a file in one that exists", "-o %s: no directory %s", path, dir)
+		return usageError("create the directory first, or name a file in one that exists", "%s %s: no directory %s", flag, path, dir)
 	}
 	w := &atomicWrite{}
 	defer w.catchSignals()()
