@@ -215,17 +215,26 @@ func varName(secret, strip string, check bool) (string, error) {
 // listed ones at the same time. It returns the variables in order
 // (explicit first, then listing order), with every failure in err.
 func (sel *selection) resolve(c *call, namesMatter bool) ([]variable, error) {
-	// The client is built even when only literals are selected, as it
-	// always was: export and check fail the same way without an identity.
-	client, err := c.client()
-	if err != nil {
-		return nil, err
-	}
 	var refs []vault.Ref
 	for _, v := range sel.vars {
 		if v.ref != nil {
 			refs = append(refs, *v.ref)
 		}
+	}
+	// Only literals (an env file of NAME=value lines): no vault, so no
+	// identity is needed.
+	if len(refs) == 0 && !sel.list {
+		out := sel.combine(nil, nil)
+		if namesMatter {
+			if err := checkNames(out); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	client, err := c.client()
+	if err != nil {
+		return nil, err
 	}
 	var (
 		wg      sync.WaitGroup
