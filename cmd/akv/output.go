@@ -42,11 +42,12 @@ func writeFileAtomic(flag, path string, data []byte) error {
 // atomicOptions: flag is the flag that named the path, for errors ("-o"
 // when empty). The rest are for tests: midWrite runs once half the data
 // is written; placed once the file is in place; named skips the unnamed
-// temp file.
+// temp file; noProc writes as where /proc is not mounted.
 type atomicOptions struct {
 	flag             string
 	midWrite, placed func()
 	named            bool
+	noProc           bool
 }
 
 // errNoUnnamed: this system or filesystem makes no unnamed files.

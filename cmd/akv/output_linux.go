@@ -10,7 +10,8 @@ import (
 
 // writeUnnamed writes data to an unnamed file in dir (O_TMPFILE) and
 // links it into place only once it is complete. It returns errNoUnnamed
-// where the kernel, the filesystem or a missing /proc rules that out.
+// where the kernel or the filesystem rules that out (or, before Linux
+// 6.10 and without CAP_DAC_READ_SEARCH, a missing /proc).
 func (w *atomicWrite) writeUnnamed(dir, path string, data []byte, o atomicOptions) error {
 	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -21,10 +22,18 @@ func (w *atomicWrite) writeUnnamed(dir, path string, data []byte, o atomicOption
 	if err := fill(f, data, o); err != nil {
 		return err
 	}
-	// linkat of /proc/self/fd/N needs no privilege (AT_EMPTY_PATH would).
+	// linkat(AT_EMPTY_PATH) needs no /proc, but before Linux 6.10 it
+	// needs CAP_DAC_READ_SEARCH; linkat of /proc/self/fd/N needs /proc.
 	proc := "/proc/self/fd/" + strconv.Itoa(fd)
+	if o.noProc {
+		proc = "/nonexistent/proc/self/fd/" + strconv.Itoa(fd)
+	}
 	link := func(name string) error {
-		return unix.Linkat(unix.AT_FDCWD, proc, unix.AT_FDCWD, name, unix.AT_SYMLINK_FOLLOW)
+		err := unix.Linkat(fd, "", unix.AT_FDCWD, name, unix.AT_EMPTY_PATH)
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) {
+			err = unix.Linkat(unix.AT_FDCWD, proc, unix.AT_FDCWD, name, unix.AT_SYMLINK_FOLLOW)
+		}
+		return err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
