@@ -32,7 +32,10 @@ same rule: a reference is fetched, anything else (a bare name too) is a
 literal. Then akv
 becomes CMD (exec), so signals, job control, the terminal and the exit
 status are CMD's own. With --mask, CMD runs as a child whose output is
-streamed through a filter that replaces secret values with *****. Once
+streamed through a filter that replaces secret values with ***** (its
+stdout and stderr only: not what it writes to /dev/tty or to files); akv
+passes the signals it gets on to CMD (Ctrl-C and Ctrl-\ reach CMD from
+the terminal itself, once), and on Linux CMD dies with akv. Once
 CMD exits, akv waits at most a second for processes CMD left behind that
 still hold its output; if akv's own output fails (a closed pipe, a full
 disk), akv stops CMD (SIGTERM, then SIGKILL) and exits 1.

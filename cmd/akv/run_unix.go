@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/akv-cli/akv/templates"
 )
@@ -139,6 +140,9 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 						pty.InheritSize(f, ptmx)
 					}
 				}
+				if fromTerminal(s, cmd.Process.Pid) {
+					continue // the command has its own copy
+				}
 				err := cmd.Process.Signal(s)
 				if errors.Is(err, os.ErrProcessDone) && slices.Contains(stopping, s) {
 					// The command has exited; what keeps akv (leftovers
@@ -152,4 +156,24 @@ func runMasked(env *Env, path string, argv, childEnv, values []string) error {
 		}
 	}()
 	return superviseMasked(cmd, streams, func(p *os.Process) error { return p.Signal(syscall.SIGTERM) })
+}
+
+// fromTerminal reports whether s is one the terminal sent its whole
+// foreground process group (Ctrl-C, Ctrl-\) with the command in it, so
+// the command has had it already: passed on as well, it would arrive
+// twice. (A signal sent to akv alone while akv is in the foreground looks
+// the same and is not passed on; akv has no way to tell who sent it.)
+func fromTerminal(s os.Signal, pid int) bool {
+	if s != syscall.SIGINT && s != syscall.SIGQUIT {
+		return false
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_RDONLY|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return false // no controlling terminal: not from one
+	}
+	defer tty.Close()
+	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	own, oerr := unix.Getpgid(0)
+	child, cerr := unix.Getpgid(pid)
+	return err == nil && oerr == nil && cerr == nil && fg == own && child == own
 }
