@@ -40,6 +40,7 @@ func armError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func (a *armServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	canonicalPath(r)
 	if _, pattern := a.mux.Handler(r); pattern == "" {
 		armError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("The akv emulator plays only /subscriptions, /tenants and /metadata/endpoints of Azure Resource Manager, not %s %s.", r.Method, r.URL.Path))
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,12 +201,7 @@ func (v *vaultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !v.authorized(w, r) || !checkAPIVersion(w, r) {
 		return
 	}
-	// Key Vault takes //secrets as /secrets (its own REST samples send
-	// it); the mux would answer a redirect instead.
-	for strings.Contains(r.URL.Path, "//") {
-		r.URL.Path = strings.ReplaceAll(r.URL.Path, "//", "/")
-	}
-	r.URL.RawPath = ""
+	canonicalPath(r)
 	if _, pattern := v.mux.Handler(r); pattern == "" {
 		if strings.HasPrefix(r.URL.Path, "/secrets") || strings.HasPrefix(r.URL.Path, "/deletedsecrets") {
 			writeError(w, http.StatusMethodNotAllowed, "BadParameter", "", "Method "+r.Method+" is not supported for "+r.URL.Path)
@@ -315,6 +311,19 @@ func (v *vaultServer) verified(tok, audience string) error {
 // nextLinks point back where the client already is.
 func base(r *http.Request) string {
 	return "https://" + strings.TrimSuffix(r.Host, ":443")
+}
+
+// canonicalPath resolves a request path's empty, "." and ".." segments,
+// keeping a trailing "/" (the latest version): Key Vault takes //secrets
+// as /secrets (its own REST samples send it), and where the mux would
+// answer a redirect to the cleaned path, neither Key Vault nor ARM ever
+// redirects.
+func canonicalPath(r *http.Request) {
+	p := path.Clean("/" + r.URL.Path)
+	if strings.HasSuffix(r.URL.Path, "/") && p != "/" {
+		p += "/"
+	}
+	r.URL.Path, r.URL.RawPath = p, ""
 }
 
 func (v *vaultServer) stats() Stats {
