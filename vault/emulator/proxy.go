@@ -125,7 +125,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	host = strings.ToLower(host)
 	tc := tls.Server(bufferedConn{conn, rw.Reader}, &tls.Config{
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return p.emu.ca.forHost(host) },
-		NextProtos:     []string{"h2", "http/1.1"},
+		NextProtos:     nextProtos(),
 		MinVersion:     tls.VersionTLS12,
 	})
 	p.tunnels.Store(tc, host)

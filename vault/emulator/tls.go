@@ -52,8 +52,13 @@ func (a *authority) loopbackTLS() (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{Certificates: []tls.Certificate{*leaf}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{*leaf}, NextProtos: nextProtos(), MinVersion: tls.VersionTLS12}, nil
 }
+
+// nextProtos are the ALPN protocols every listener offers. http/1.0 is
+// there for the clients that name it (curl -0): with ALPN, a handshake
+// whose client offers nothing the server does fails outright.
+func nextProtos() []string { return []string{"h2", "http/1.1", "http/1.0"} }
 
 // forHost returns the certificate for one host name the proxy terminates,
 // issuing it on first use.
