@@ -42,7 +42,13 @@ func need(t *testing.T, ok bool, what string) {
 // the environment a client runs in: this process's, minus anything about
 // Azure, proxies or CAs, plus the emulator's.
 func fidelityEnv(t *testing.T) (*Emulator, []string) {
-	e := start(t, Options{Seeds: map[string]Seed{}})
+	return clientEnv(t, Options{Seeds: map[string]Seed{}})
+}
+
+// clientEnv starts an emulator with o and returns the environment a
+// client runs in, as fidelityEnv does.
+func clientEnv(t *testing.T, o Options) (*Emulator, []string) {
+	e := start(t, o)
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -104,17 +110,21 @@ func checkScenario(t *testing.T, e *Emulator, challenged bool, mayRefuse ...stri
 // ManagedIdentityCredential, azure-keyvault-secrets' SecretClient).
 func TestFidelityPython(t *testing.T) {
 	t.Parallel()
-	var python string
-	for _, p := range []string{"python3", "/usr/bin/python3"} {
-		if exec.Command(p, "-c", "import azure.identity, azure.keyvault.secrets").Run() == nil {
-			python = p
-			break
-		}
-	}
+	python := pythonWithAzure()
 	need(t, python != "", "no python3 with azure.identity and azure.keyvault.secrets: apt-get install python3-azure")
 	e, env := fidelityEnv(t)
 	runClient(t, "testdata/python", env, python, "fidelity.py")
 	checkScenario(t, e, true)
+}
+
+// pythonWithAzure is a python3 that imports the Azure SDK, or "".
+func pythonWithAzure() string {
+	for _, p := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(p, "-c", "import azure.identity, azure.keyvault.secrets").Run() == nil {
+			return p
+		}
+	}
+	return ""
 }
 
 // TestFidelityJavaScript runs @azure/identity's ManagedIdentityCredential
