@@ -51,7 +51,7 @@ cross:
 
 FUZZ_TARGETS := ./vault:FuzzParse ./vault:FuzzVaultAnswer ./credential:FuzzParseExpiry ./templates:FuzzParseEnvFile \
 	./templates:FuzzShell ./templates:FuzzDotenvReaders ./templates:FuzzJSON ./templates:FuzzGrammars \
-	./cmd/akv:FuzzInert ./templates:FuzzMasker
+	./cmd/akv:FuzzInert ./cmd/akv:FuzzInertJSON ./templates:FuzzMasker
 
 # Each fuzz target for FUZZTIME (their seeds also run in `make test`).
 fuzz:

@@ -104,7 +104,7 @@ func writeCheck(env *Env, rows []checkRow, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		b.Write(out)
+		b.Write(inertJSON(out))
 		b.WriteByte('\n')
 	} else {
 		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)

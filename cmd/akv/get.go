@@ -129,7 +129,7 @@ func formatGet(args []string, secrets []vault.Secret, asJSON, meta, exact, decod
 			fmt.Fprintf(&buf, "\n  %s: %s", k, v)
 		}
 		buf.WriteString("\n}\n")
-		return buf.Bytes(), nil
+		return inertJSON(buf.Bytes()), nil
 	}
 	if exact {
 		return []byte(values[0]), nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -85,4 +86,24 @@ func inertLines(s string) []string {
 		lines[i] = inert(l)
 	}
 	return lines
+}
+
+// inertJSON escapes, in JSON that encoding/json wrote, the runes inert
+// escapes and encoding/json leaves raw (DEL, C1 controls, bidi overrides)
+// as \uXXXX: the same text for a JSON reader, none of it live on a terminal.
+// Outside strings such JSON holds only ASCII, so every one is in a string.
+func inertJSON(b []byte) []byte {
+	s := string(b)
+	if isInert(s) {
+		return b
+	}
+	var out bytes.Buffer
+	for _, r := range s {
+		if r == 0x7f || unsafeRune(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.Bytes()
 }

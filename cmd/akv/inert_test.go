@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -105,4 +107,27 @@ func TestReportIsInert(t *testing.T) {
 	if out.String() != "akv: plain\n" {
 		t.Errorf("plain error printed as %q", out.String())
 	}
+}
+
+// inertJSON: JSON readers see exactly what encoding/json wrote; a
+// terminal sees no C1 control or bidi override.
+func FuzzInertJSON(f *testing.F) {
+	for _, s := range []string{"\x1b]52;c;x\x07", "\u009b31m", "\xff\u0085", "a\u202eb\u2066\u061c", "plain", `\u009b`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		in, _ := json.Marshal(map[string]string{s: s})
+		out := inertJSON(in)
+		if rawControl.MatchString(string(out)) {
+			t.Fatalf("inertJSON(%s) = %s", in, out)
+		}
+		var back, want map[string]string
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("inertJSON(%s) = %s: %v", in, out, err)
+		}
+		json.Unmarshal(in, &want)
+		if !reflect.DeepEqual(back, want) {
+			t.Fatalf("inertJSON(%s) reads back as %q, want %q", in, back, want)
+		}
+	})
 }

@@ -150,5 +150,5 @@ func listJSON(items []vault.Item) ([]byte, error) {
 			Updated: rfc3339(it.Updated), ContentType: it.ContentType, Tags: tagsOrEmpty(it.Tags)})
 	}
 	out, err := json.MarshalIndent(entries, "", "  ")
-	return append(out, '\n'), err
+	return append(inertJSON(out), '\n'), err
 }

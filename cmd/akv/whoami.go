@@ -58,7 +58,7 @@ func whoamiRun(c *call, o tokenOptions) error {
 	var b bytes.Buffer
 	if o.json {
 		out, _ := json.MarshalIndent(info, "", "  ")
-		b.Write(append(out, '\n'))
+		b.Write(append(inertJSON(out), '\n'))
 	} else {
 		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 		// The claims are the identity endpoint's text: inert.
