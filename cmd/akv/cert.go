@@ -123,7 +123,7 @@ func certRun(c *call, o certOptions) error {
 		if info, err = json.MarshalIndent(cert.Info(), "", "  "); err != nil {
 			return err
 		}
-		info = append(info, '\n')
+		info = append(inertJSON(info), '\n') // names in a certificate are anyone's text
 	}
 	if err := writeCertFiles(o.outs, data, certWriteOptions{}); err != nil {
 		return err
