@@ -145,23 +145,50 @@ func (c *tokenCache) get(ctx context.Context, resource string, revoked bool) (az
 }
 
 // fetchUnexpired fetches a token and, when the endpoint hands out one
-// that has already expired, asks once more before giving up: using it
-// would fail at the vault, and asking on every request would turn one
-// broken endpoint (or clock) into a request per secret.
+// that cannot be used (expired already, or holding a byte no HTTP header
+// may carry), asks once more before giving up: using it would fail at the
+// vault, and asking on every request would turn one broken endpoint (or
+// clock) into a request per secret.
 func (c *tokenCache) fetchUnexpired(ctx context.Context, resource string) (azcore.AccessToken, error) {
-	var tok azcore.AccessToken
-	var err error
+	var refusal error
 	for range 2 {
-		tok, err = c.fetch(ctx, resource)
-		if err != nil || tok.ExpiresOn.After(c.now()) {
+		tok, err := c.fetch(ctx, resource)
+		if err != nil {
 			return tok, err
 		}
+		if refusal = c.unusable(tok); refusal == nil {
+			return tok, nil
+		}
 	}
-	now := c.now()
-	return azcore.AccessToken{}, &Error{Kind: KindAuth,
-		Msg: fmt.Sprintf("the identity endpoint returned an expired token (twice): it expired at %s, %s before this machine's clock",
-			tok.ExpiresOn.UTC().Format(time.RFC3339), now.Sub(tok.ExpiresOn).Round(time.Second)),
-		Hint: "check this machine's clock (date -u); in Cloud Shell, restart the session"}
+	return azcore.AccessToken{}, refusal
+}
+
+// unusable says why a token just handed out cannot be sent, never
+// quoting it.
+func (c *tokenCache) unusable(tok azcore.AccessToken) error {
+	if !headerSafe(tok.Token) {
+		return &Error{Kind: KindAuth,
+			Msg:  "the identity endpoint returned a malformed token (twice): it holds a byte no HTTP header may carry",
+			Hint: "the identity endpoint is broken or is not one: check the variable that names it (--verbose says which)"}
+	}
+	if now := c.now(); !tok.ExpiresOn.After(now) {
+		return &Error{Kind: KindAuth,
+			Msg: fmt.Sprintf("the identity endpoint returned an expired token (twice): it expired at %s, %s before this machine's clock",
+				tok.ExpiresOn.UTC().Format(time.RFC3339), now.Sub(tok.ExpiresOn).Round(time.Second)),
+			Hint: "check this machine's clock (date -u); in Cloud Shell, restart the session"}
+	}
+	return nil
+}
+
+// headerSafe: a token is visible ASCII (JWTs are base64url and dots), or
+// the Authorization header carrying it would be refused or split.
+func headerSafe(tok string) bool {
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' || tok[i] >= 0x7f {
+			return false
+		}
+	}
+	return tok != ""
 }
 
 // cached is the GetToken every credential shares: the one scope azcore

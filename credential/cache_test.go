@@ -3,6 +3,7 @@ package credential
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -120,5 +121,31 @@ func TestFinalRefusalIsNotRepeatedPerCaller(t *testing.T) {
 	}
 	if n := f.calls.Load(); n != 1 {
 		t.Fatalf("60 callers cost %d requests, want 1", n)
+	}
+}
+
+// Issue 11 point 9: a token no HTTP header can carry (a line break, a
+// control, a space) is the identity endpoint's malformed answer, exit 3,
+// asked for once more like an expired one; never a vault that "cannot be
+// reached" because the Authorization header was refused, and never shown.
+func TestMalformedTokenRefused(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, bad := range []string{testToken + "\r\nX-Evil: 1", testToken + "\x1b[2J", "spaced token-canary", testToken + "\u00e9"} {
+		body, _ := json.Marshal(map[string]string{"access_token": bad, "expires_on": fmt.Sprint(now.Add(time.Hour).Unix()), "token_type": "Bearer"})
+		f := newFakeMSI(t, status(200, string(body)))
+		c := f.cred(t, func() time.Time { return now })
+		for range 5 {
+			_, err := c.GetToken(context.Background(), vaultScope)
+			if err == nil || !strings.Contains(err.Error(), "the identity endpoint returned a malformed token") {
+				t.Fatalf("token %q: err = %v, want a malformed-token refusal", bad, err)
+			}
+			assertKind(t, err, KindAuth)
+			if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "eyJ") || strings.Contains(err.Error(), "token-canary") {
+				t.Fatalf("error shows the token: %v", err)
+			}
+		}
+		if n := f.calls.Load(); n != 2 {
+			t.Fatalf("token %q: 5 callers cost %d token requests, want 2", bad, n)
+		}
 	}
 }

@@ -45,15 +45,16 @@ func tokenBody(token string, expires time.Time) string {
 }
 
 // cmdIDFake starts a fake identity endpoint and sets $IDFAKE to its URL:
-// idfake redirect|expired|nan-expiry|controls|claims.
+// idfake redirect|expired|nan-expiry|crlf-token|controls|claims.
 //   - redirect: every answer is a 307 to another server (which counts hits)
 //   - expired: tokens that expired an hour ago
 //   - nan-expiry: a token whose expires_on is "NaN"
+//   - crlf-token: a token with a line break and a header after it
 //   - controls: a 400 whose error code and message hold terminal controls
 //   - claims: a good token whose claims hold terminal controls
 func cmdIDFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: idfake redirect|expired|nan-expiry|controls|claims")
+		ts.Fatalf("usage: idfake redirect|expired|nan-expiry|crlf-token|controls|claims")
 	}
 	f := fakesOf(ts)
 	f.idRequests.Store(0)
@@ -77,6 +78,10 @@ func cmdIDFake(ts *testscript.TestScript, neg bool, args []string) {
 			w.Write(b)
 		case "nan-expiry":
 			io.WriteString(w, `{"access_token":"`+fakeJWT(map[string]any{"tid": "t"})+`","expires_on":"NaN","resource":"https://vault.azure.net","token_type":"Bearer"}`)
+		case "crlf-token":
+			b, _ := json.Marshal(map[string]string{"access_token": fakeJWT(map[string]any{"tid": "t"}) + "\r\nX-Evil: 1",
+				"expires_on": fmt.Sprint(time.Now().Add(time.Hour).Unix()), "token_type": "Bearer"})
+			w.Write(b)
 		case "claims":
 			io.WriteString(w, tokenBody(fakeJWT(map[string]any{"tid": "tenant" + hostileText, "oid": "oid" + hostileText,
 				"unique_name": "user" + hostileText, "aud": "https://vault.azure.net" + hostileText}), time.Now().Add(time.Hour)))
