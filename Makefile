@@ -49,7 +49,7 @@ cross:
 	  echo "build bin/akv-$$os-$$arch$$ext"; \
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/akv-$$os-$$arch$$ext ./cmd/akv; done
 
-FUZZ_TARGETS := ./vault:FuzzParse ./vault:FuzzVaultAnswer ./credential:FuzzParseExpiry ./templates:FuzzParseEnvFile \
+FUZZ_TARGETS := ./vault:FuzzParse ./vault:FuzzVaultAnswer ./credential:FuzzParseExpiry ./credential:FuzzIdentityAnswer ./templates:FuzzParseEnvFile \
 	./templates:FuzzShell ./templates:FuzzDotenvReaders ./templates:FuzzJSON ./templates:FuzzGrammars \
 	./cmd/akv:FuzzInert ./cmd/akv:FuzzInertJSON ./templates:FuzzMasker
 
