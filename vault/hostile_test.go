@@ -351,6 +351,24 @@ func TestMalformedAnswersAreCleanErrors(t *testing.T) {
 	}
 }
 
+// Issue 11 point 7: a body that does not decompress is a malformed
+// answer, asked for once: not "cannot reach vault", retried for seconds.
+func TestCorruptCompressedBodyIsMalformed(t *testing.T) {
+	s := hostile.StartT(t, hostile.Options{Mode: hostile.CorruptGzip})
+	h := hostileVault(t, s, "", nil)
+	_, err := h.get(t, "db-password")
+	wantVaultError(t, s, err, "vault evil sent a malformed response (a corrupt gzip body)")
+	reads := 0
+	for _, l := range s.Log() {
+		if strings.Contains(l, "WITH A TOKEN") {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Errorf("the secret was read %d times, want once: %q", reads, s.Log())
+	}
+}
+
 // Issue 11 point 5: a name listed twice (here once as API-KEY: names are
 // case-insensitive) is listed and fetched once.
 func TestDuplicateNamesListedOnce(t *testing.T) {

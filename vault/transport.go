@@ -1,6 +1,8 @@
 package vault
 
 import (
+	"compress/flate"
+	"compress/gzip"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -110,10 +112,22 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		return n, tooLarge(b.label)
 	}
-	if err != nil && err != io.EOF {
+	switch {
+	case err == nil || err == io.EOF:
+	case corruptCompression(err):
+		err = &fault{msg: fmt.Sprintf("vault %s sent a malformed response (a corrupt gzip body)", b.label),
+			hint: "the endpoint does not answer like Key Vault: check AKV_VAULT_ENDPOINTS", err: err}
+	default:
 		err = &netError{err}
 	}
 	return n, err
+}
+
+// corruptCompression: net/http's transparent gzip decoding failed on the
+// bytes the server sent (a cut stream stays a network fault).
+func corruptCompression(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &ce)
 }
 
 func (b *limitedBody) Close() error { return b.r.Close() }

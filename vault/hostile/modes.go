@@ -65,6 +65,10 @@ const (
 	// InvalidJSON: a secret read answers 200 with a complete but invalid
 	// JSON body.
 	InvalidJSON Mode = "invalid-json"
+	// CorruptGzip: a secret read answers Content-Encoding: gzip with a
+	// body that is no gzip stream: a malformed answer, final, not a
+	// network fault to retry.
+	CorruptGzip Mode = "corrupt-gzip"
 	// HugeBody: a secret read answers 1 GiB, chunked. The client stops
 	// after 1 MiB.
 	HugeBody Mode = "huge-body"
@@ -206,6 +210,14 @@ func modes() []modeSpec {
 			vault: func(s *Server, w http.ResponseWriter, r *http.Request) bool {
 				w.Header().Set("Content-Type", "application/json")
 				w.Write([]byte(`{"value":"unterminated}`))
+				return true
+			}},
+		{mode: CorruptGzip, about: "a secret read answers Content-Encoding: gzip with a body that is no gzip stream",
+			vault: func(s *Server, w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Encoding", "gzip")
+				w.WriteHeader(200)
+				w.Write([]byte("\x1f\x8b\x08\x00not a gzip stream"))
 				return true
 			}},
 		{mode: HugeBody, about: "a secret read answers a chunked 1 GiB body",
