@@ -387,7 +387,7 @@ func TestDuplicateNamesListedOnce(t *testing.T) {
 // Issue 11 point 7: a body over 1 MiB is refused after at most 1 MiB,
 // with or without a Content-Length; memory stays small.
 func TestHugeBodyIsRefusedInBoundedMemory(t *testing.T) {
-	for _, mode := range []hostile.Mode{hostile.HugeBody, hostile.HugeBodyLength} {
+	for _, mode := range []hostile.Mode{hostile.HugeBody, hostile.HugeBodyLength, hostile.GzipBomb} {
 		t.Run(string(mode), func(t *testing.T) {
 			s := hostile.StartT(t, hostile.Options{Mode: mode})
 			h := hostileVault(t, s, "", nil)

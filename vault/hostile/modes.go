@@ -1,6 +1,7 @@
 package hostile
 
 import (
+	"compress/gzip"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -69,6 +70,9 @@ const (
 	// body that is no gzip stream: a malformed answer, final, not a
 	// network fault to retry.
 	CorruptGzip Mode = "corrupt-gzip"
+	// GzipBomb: a secret read answers 64 KiB of gzip that expands to
+	// 64 MiB. The client stops after 1 MiB of what it expands to.
+	GzipBomb Mode = "gzip-bomb"
 	// HugeBody: a secret read answers 1 GiB, chunked. The client stops
 	// after 1 MiB.
 	HugeBody Mode = "huge-body"
@@ -218,6 +222,23 @@ func modes() []modeSpec {
 				w.Header().Set("Content-Encoding", "gzip")
 				w.WriteHeader(200)
 				w.Write([]byte("\x1f\x8b\x08\x00not a gzip stream"))
+				return true
+			}},
+		{mode: GzipBomb, about: "a secret read answers 64 KiB of gzip that expands to 64 MiB",
+			vault: func(s *Server, w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Encoding", "gzip")
+				w.WriteHeader(200)
+				zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
+				zw.Write([]byte(`{"value":"`))
+				chunk := []byte(strings.Repeat("a", 1<<20))
+				for range 64 {
+					if _, err := zw.Write(chunk); err != nil {
+						return true
+					}
+				}
+				zw.Write([]byte(`"}`))
+				zw.Close()
 				return true
 			}},
 		{mode: HugeBody, about: "a secret read answers a chunked 1 GiB body",
