@@ -49,7 +49,7 @@ func FuzzIdentityAnswer(f *testing.F) {
 			status = 200
 		}
 		rt := cannedTransport{status: status, header: header, body: body}
-		cs, err := NewCloudShell(&CloudShellOptions{Endpoint: "http://127.0.0.1:1/oauth2/token", Transport: rt, Now: clock, RetryDelay: time.Nanosecond, MaxAttempts: 2})
+		cs, err := NewCloudShell(&IdentityOptions{Endpoint: "http://127.0.0.1:1/oauth2/token", Transport: rt, Now: clock, RetryDelay: time.Nanosecond, MaxAttempts: 2})
 		if err != nil {
 			t.Fatal(err)
 		}

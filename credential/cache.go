@@ -100,7 +100,7 @@ func (c *tokenCache) get(ctx context.Context, resource string, revoked bool) (az
 	c.mu.Unlock()
 
 	if leader {
-		tok, err := c.fetchUnexpired(ctx, resource)
+		tok, err := c.fetchGuarded(ctx, resource)
 		c.mu.Lock()
 		now := c.now()
 		e.failed = nil
@@ -142,6 +142,22 @@ func (c *tokenCache) get(ctx context.Context, resource string, revoked bool) (az
 	case <-ctx.Done():
 		return azcore.AccessToken{}, ctx.Err()
 	}
+}
+
+// fetchGuarded is fetchUnexpired with a panic (a bug) turned into an
+// error: every caller waiting behind this fetch gets it at once, rather
+// than the process dying with a stack dump on whatever goroutine asked
+// first (akv's early token request has one of its own). The panic's value
+// is dropped unread: it may hold anything.
+func (c *tokenCache) fetchGuarded(ctx context.Context, resource string) (tok azcore.AccessToken, err error) {
+	defer func() {
+		if recover() != nil {
+			tok, err = azcore.AccessToken{}, &Error{Kind: KindInternal,
+				Msg:  "internal error while getting a token (a bug in akv)",
+				Hint: "please report it with the command you ran (no values were printed)"}
+		}
+	}()
+	return c.fetchUnexpired(ctx, resource)
 }
 
 // fetchUnexpired fetches a token and, when the endpoint hands out one

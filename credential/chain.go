@@ -63,8 +63,8 @@ func (c *Chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 			return tok, nil
 		}
 		var ce *Error
-		if errors.As(err, &ce) && ce.Kind == KindUsage {
-			return tok, err // a configuration mistake is not a reason to move on
+		if errors.As(err, &ce) && (ce.Kind == KindUsage || ce.Kind == KindInternal) {
+			return tok, err // a configuration mistake, or a bug, is not a reason to move on
 		}
 		if ctx.Err() != nil {
 			return tok, err

@@ -8,12 +8,13 @@ import "strings"
 type Kind int
 
 const (
-	KindAuth  Kind = iota + 1 // no identity, endpoint unreachable, audience refused
-	KindUsage                 // malformed configuration such as MSI_ENDPOINT
+	KindAuth     Kind = iota + 1 // no identity, endpoint unreachable, audience refused
+	KindUsage                    // malformed configuration such as MSI_ENDPOINT
+	KindInternal                 // a bug in akv (a panic while getting a token)
 )
 
 // Kinds lists every Kind an Error of this package can carry.
-func Kinds() []Kind { return []Kind{KindAuth, KindUsage} }
+func Kinds() []Kind { return []Kind{KindAuth, KindUsage, KindInternal} }
 
 // String is the kind's word, as `akv check` and --verbose show it.
 func (k Kind) String() string {
@@ -22,6 +23,8 @@ func (k Kind) String() string {
 		return "unauthenticated"
 	case KindUsage:
 		return "usage"
+	case KindInternal:
+		return "internal"
 	}
 	return ""
 }
@@ -55,6 +58,10 @@ func (e *Error) ErrorKind() Kind { return e.Kind }
 // an identity that could not authenticate. vault, which must not import
 // credential, reads it to give a credential failure its own kind.
 func (e *Error) Misconfigured() bool { return e.Kind == KindUsage }
+
+// Bug reports a failure of akv itself (KindInternal), read by vault as
+// Misconfigured is.
+func (e *Error) Bug() bool { return e.Kind == KindInternal }
 
 // ErrorHint is a line telling the user what to do next.
 func (e *Error) ErrorHint() string { return e.Hint }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 func TestIdentityEndpointsBypassProxy(t *testing.T) {
@@ -147,4 +148,42 @@ func TestWellFormedEndpointsAccepted(t *testing.T) {
 			t.Errorf("%s refused: %v", ep, err)
 		}
 	}
+}
+
+// Issue 11 point 5: a panic while fetching a token (a bug) is an internal
+// error for the fetch and every caller waiting behind it, at once; the
+// chain does not take it for a missing identity and move on.
+func TestPanicWhileFetchingIsAnInternalError(t *testing.T) {
+	release := make(chan struct{})
+	c := newTokenCache(nil, func(context.Context, string) (azcore.AccessToken, error) {
+		<-release
+		panic("a bug holding " + testToken)
+	})
+	errs := make([]error, 10)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.get(context.Background(), "https://vault.azure.net", false) })
+	}
+	time.Sleep(10 * time.Millisecond) // the callers line up behind the first
+	close(release)
+	wg.Wait()
+	for _, err := range errs {
+		assertKind(t, err, KindInternal)
+		if err == nil || strings.Contains(err.Error(), testToken) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	chain := NewChain([]Candidate{{Name: "broken", Credential: credFunc(func() error { _, err := c.get(context.Background(), "r", false); return err })},
+		{Name: "next", Credential: credFunc(func() error { t.Error("the chain moved on past a bug"); return nil })}})
+	if _, err := chain.GetToken(context.Background(), vaultScope); err == nil {
+		t.Fatal("no error")
+	} else {
+		assertKind(t, err, KindInternal)
+	}
+}
+
+type credFunc func() error
+
+func (f credFunc) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: "t", ExpiresOn: time.Now().Add(time.Hour)}, f()
 }

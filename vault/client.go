@@ -148,6 +148,13 @@ func (c *Client) vault(ctx context.Context, r Ref) (*vaultClient, error) {
 		c.pre = p
 		go func() {
 			defer close(p.done)
+			defer func() {
+				// Nothing above this goroutine could recover a bug here:
+				// the requests fail, not the process.
+				if recover() != nil {
+					p.err = &Error{Kind: KindInternal, Msg: "internal error (a bug in akv; please report it)"}
+				}
+			}()
 			_, p.err = c.opts.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
 		}()
 	}

@@ -86,17 +86,21 @@ func NoVaultError(what string) error {
 }
 
 // credentialFailure is a credential error (credential.Error), known
-// without importing credential by the method that tells its two kinds
-// apart: a configuration mistake, or an identity that could not
+// without importing credential by the methods that tell its kinds apart:
+// a configuration mistake, a bug in akv, or an identity that could not
 // authenticate.
 type credentialFailure interface {
 	error
 	Misconfigured() bool
+	Bug() bool
 }
 
 func credentialKind(err credentialFailure) Kind {
-	if err.Misconfigured() {
+	switch {
+	case err.Misconfigured():
 		return KindUsage
+	case err.Bug():
+		return KindInternal
 	}
 	return KindAuth
 }

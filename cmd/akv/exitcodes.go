@@ -44,7 +44,7 @@ func codeOf(kind any) (code int, ok bool) {
 		return exitUnrepresentable, true
 	case vault.KindNetwork:
 		return exitNetwork, true
-	case vault.KindInternal:
+	case credential.KindInternal, vault.KindInternal:
 		return exitInternal, true
 	}
 	return exitInternal, false

@@ -188,6 +188,10 @@ func crashingMain() {
 		// --verbose lines are written from the goroutines a selection
 		// fetches in: the panic happens off the main goroutine.
 		env.Stderr = panicOnWrite{w: os.Stderr, when: "page 1", value: canary}
+	case "stderr-token":
+		// The first token request runs on a goroutine of its own, early,
+		// while the first challenge is in flight; --verbose logs from it.
+		env.Stderr = panicOnWrite{w: os.Stderr, when: "requesting a token", value: canary}
 	case "getenv":
 		env.Getenv = func(string) string { panic(fmt.Errorf("getenv %s", canary)) }
 	}
