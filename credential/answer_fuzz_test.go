@@ -68,7 +68,7 @@ func FuzzIdentityAnswer(f *testing.F) {
 				}
 				continue
 			}
-			if !headerSafe(tok.Token) || !tok.ExpiresOn.After(now) {
+			if !bearerToken(tok.Token) || !tok.ExpiresOn.After(now) {
 				t.Fatalf("%T: accepted token %q expiring %v", c, tok.Token, tok.ExpiresOn)
 			}
 		}

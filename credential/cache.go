@@ -182,7 +182,7 @@ func (c *tokenCache) fetchUnexpired(ctx context.Context, resource string) (azcor
 // unusable says why a token just handed out cannot be sent, never
 // quoting it.
 func (c *tokenCache) unusable(tok azcore.AccessToken) error {
-	if !headerSafe(tok.Token) {
+	if tok.Token == "" || !bearerToken(tok.Token) {
 		return &Error{Kind: KindAuth,
 			Msg:  "the identity endpoint returned a malformed token (twice): it holds a byte no HTTP header may carry",
 			Hint: "the identity endpoint is broken or is not one: check the variable that names it (--verbose says which)"}
@@ -194,17 +194,6 @@ func (c *tokenCache) unusable(tok azcore.AccessToken) error {
 			Hint: "check this machine's clock (date -u); in Cloud Shell, restart the session"}
 	}
 	return nil
-}
-
-// headerSafe: a token is visible ASCII (JWTs are base64url and dots), or
-// the Authorization header carrying it would be refused or split.
-func headerSafe(tok string) bool {
-	for i := 0; i < len(tok); i++ {
-		if tok[i] <= ' ' || tok[i] >= 0x7f {
-			return false
-		}
-	}
-	return tok != ""
 }
 
 // cached is the GetToken every credential shares: the one scope azcore

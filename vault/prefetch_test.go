@@ -13,16 +13,16 @@ import (
 )
 
 // panicOnce panics on the early token request TokenScope starts on a
-// goroutine of its own (the one that names no tenant: it comes before
-// any challenge), and hands out the token to the others.
+// goroutine of its own (the one not made for a request: its context has
+// no tokenOutcome), and hands out the token to the others.
 type panicOnce struct {
 	token string
 	calls atomic.Int32
 }
 
-func (p *panicOnce) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+func (p *panicOnce) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	p.calls.Add(1)
-	if o.TenantID == "" {
+	if ctx.Value(tokenOutcomeKey{}) == nil {
 		panic("a bug in a credential")
 	}
 	return azcore.AccessToken{Token: p.token, ExpiresOn: time.Now().Add(time.Hour)}, nil
