@@ -2,7 +2,8 @@
 // setting at its default: azidentity.ManagedIdentityCredential (Cloud
 // Shell's MSI_ENDPOINT) and azsecrets on https://demo.vault.azure.net
 // through the emulator's proxy. It runs the fidelity scenario (see
-// ../../fidelity_test.go) and exits non-zero on the first mismatch.
+// ../../fidelity_test.go) and prints "ok", or the first mismatch instead
+// (the test takes any other output as the failure).
 package main
 
 import (
@@ -23,7 +24,7 @@ import (
 func main() {
 	if err := run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "go fidelity:", err)
-		os.Exit(1)
+		return
 	}
 	fmt.Println("ok")
 }
