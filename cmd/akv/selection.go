@@ -221,20 +221,40 @@ func (sel *selection) resolve(c *call, namesMatter bool) ([]variable, error) {
 			refs = append(refs, *v.ref)
 		}
 	}
-	// Only literals (an env file of NAME=value lines): no vault, so no
-	// identity is needed.
-	if len(refs) == 0 && !sel.list {
-		out := sel.combine(nil, nil)
-		if namesMatter {
-			if err := checkNames(out); err != nil {
-				return nil, err
-			}
+	// With only literals (an env file of NAME=value lines) there is
+	// nothing to fetch: no client is built, no identity is needed.
+	var client *vault.Client
+	if len(refs) > 0 || sel.list {
+		var err error
+		if client, err = c.client(); err != nil {
+			return nil, err
 		}
-		return out, nil
 	}
-	client, err := c.client()
+	got, matched, err := sel.fetch(c, client, refs)
 	if err != nil {
-		return nil, err
+		// Still hand back what was fetched, for check's report.
+		return sel.combine(got, matched.Secrets), err
+	}
+	for _, d := range matched.Disabled {
+		fmt.Fprintf(c.env.Stderr, "akv: note: skipping disabled secret %s\n", inert(d.Name))
+	}
+	if sel.list && len(matched.Secrets) == 0 && !sel.allowEmpty {
+		return nil, sel.emptyListing(c.settings, matched)
+	}
+	out := sel.combine(got, matched.Secrets)
+	if namesMatter {
+		if err := checkNames(out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// fetch gets the named references and the listing in parallel (nothing
+// without a client: the selection holds only literals).
+func (sel *selection) fetch(c *call, client *vault.Client, refs []vault.Ref) ([]vault.Secret, vault.Matched, error) {
+	if client == nil {
+		return nil, vault.Matched{}, nil
 	}
 	var (
 		wg      sync.WaitGroup
@@ -261,23 +281,7 @@ func (sel *selection) resolve(c *call, namesMatter bool) ([]variable, error) {
 		})
 	}
 	wg.Wait()
-	if err := mergeFetchErrors(getErr, listErr); err != nil {
-		// Still hand back what was fetched, for check's report.
-		return sel.combine(got, matched.Secrets), err
-	}
-	for _, d := range matched.Disabled {
-		fmt.Fprintf(c.env.Stderr, "akv: note: skipping disabled secret %s\n", inert(d.Name))
-	}
-	if sel.list && len(matched.Secrets) == 0 && !sel.allowEmpty {
-		return nil, sel.emptyListing(c.settings, matched)
-	}
-	out := sel.combine(got, matched.Secrets)
-	if namesMatter {
-		if err := checkNames(out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return got, matched, mergeFetchErrors(getErr, listErr)
 }
 
 // combine puts the fetched values into the selection's variables, then
